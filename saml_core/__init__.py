@@ -14,6 +14,7 @@ from ._ids import sequential_ids as sequential_ids
 from ._keys import KeyPair as KeyPair
 from ._keys import TrustedKey as TrustedKey
 from ._keys import load_certificate as load_certificate
+from ._schema import validate_schema as validate_schema
 from ._time import ensure_aware as ensure_aware
 from ._time import format_instant as format_instant
 from ._time import parse_instant as parse_instant
@@ -31,16 +32,44 @@ from ._xml import optional_child as optional_child
 from ._xml import parse_xml as parse_xml
 from ._xml import serialize as serialize
 from ._xml import text_of as text_of
-from ._schema import validate_schema as validate_schema
 from .constants import NS as NS
 from .constants import NSMAP as NSMAP
 from .errors import SAMLError as SAMLError
 
 __all__ = [
-    "DEFAULT_LIMITS", "DEFAULT_POLICY", "NS", "NSMAP", "DecryptionPolicy", "IdSource", "KeyPair", "SAMLError",
-    "SignatureInfo", "SignaturePolicy", "TrustedKey", "VerifiedElement", "XMLLimits", "check_signature_profile",
-    "check_tree", "check_unique_ids", "children", "decrypt_element", "encrypt_element", "ensure_aware",
-    "format_instant", "is_ncname", "load_certificate", "new_id", "one_child", "optional_child", "parse_instant",
-    "parse_xml", "sequential_ids", "serialize", "sign_enveloped", "text_of", "utcnow", "validate_schema",
+    "DEFAULT_LIMITS",
+    "DEFAULT_POLICY",
+    "NS",
+    "NSMAP",
+    "DecryptionPolicy",
+    "IdSource",
+    "KeyPair",
+    "SAMLError",
+    "SignatureInfo",
+    "SignaturePolicy",
+    "TrustedKey",
+    "VerifiedElement",
+    "XMLLimits",
+    "check_signature_profile",
+    "check_tree",
+    "check_unique_ids",
+    "children",
+    "decrypt_element",
+    "encrypt_element",
+    "ensure_aware",
+    "format_instant",
+    "is_ncname",
+    "load_certificate",
+    "new_id",
+    "one_child",
+    "optional_child",
+    "parse_instant",
+    "parse_xml",
+    "sequential_ids",
+    "serialize",
+    "sign_enveloped",
+    "text_of",
+    "utcnow",
+    "validate_schema",
     "verify_enveloped",
 ]

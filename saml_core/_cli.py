@@ -49,4 +49,5 @@ def cli_errors(*, json_mode: bool | None = None) -> Iterator[None]:
     except SAMLError as error:
         fail(error, json_mode=json_mode)
     except OSError as error:
-        fail(ConfigError(f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")), json_mode=json_mode)
+        message = f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
+        fail(ConfigError(message), json_mode=json_mode)

@@ -21,7 +21,7 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import xmlsec  # noqa: TID251 - the hazmat layer
+import xmlsec  # the hazmat layer; pyproject allows this import here only
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -224,14 +224,15 @@ def b64decode_strict(text: str, what: str) -> bytes:
         raise SignatureInvalid(f"{what} is not strict base64") from None
 
 
-def _exact_children(node: Element, expected: Sequence[str], optional_last: str | None = None) -> list[Element]:
+def _exact_children(
+    node: Element, expected: Sequence[str], optional_last: str | None = None
+) -> list[Element]:
     kids = list(node)
     tags = [kid.tag for kid in kids]
     want = list(expected)
     if tags != want and (optional_last is None or tags != [*want, optional_last]):
-        raise SignatureProfileViolation(
-            f"{etree.QName(node).localname} must contain exactly {', '.join(etree.QName(t).localname for t in want)}"
-        )
+        names = ", ".join(etree.QName(t).localname for t in want)
+        raise SignatureProfileViolation(f"{etree.QName(node).localname} must contain exactly {names}")
     if (node.text or "").strip() or any((kid.tail or "").strip() for kid in kids):
         raise SignatureProfileViolation(f"text is not allowed in {etree.QName(node).localname}")
     return kids
@@ -241,13 +242,15 @@ def _c14n(node: Element) -> tuple[Transform, tuple[str, ...]]:
     try:
         algorithm = Transform(node.get("Algorithm", ""))
     except MalformedXML:
-        raise SignatureProfileViolation(f"canonicalisation {node.get('Algorithm', '')[:120]!r} is not allowed") from None
+        shown = node.get("Algorithm", "")[:120]
+        raise SignatureProfileViolation(f"canonicalisation {shown!r} is not allowed") from None
     if algorithm not in C14N_METHODS:
         raise SignatureProfileViolation(f"{algorithm.value} is not a canonicalisation method")
     prefixes: tuple[str, ...] = ()
     kids = list(node)
     if kids:
-        if algorithm is not Transform.EXC_C14N or len(kids) != 1 or kids[0].tag != _INCLUSIVE_NS or len(kids[0]):
+        only_prefix_list = len(kids) == 1 and kids[0].tag == _INCLUSIVE_NS and not len(kids[0])
+        if algorithm is not Transform.EXC_C14N or not only_prefix_list:
             raise SignatureProfileViolation("only ec:InclusiveNamespaces is allowed inside exc-c14n")
         prefixes = tuple(kids[0].get("PrefixList", "").split())
     return algorithm, prefixes
@@ -261,7 +264,9 @@ def check_signature_profile(
         raise SignatureProfileViolation("the signature is not a child of the element it signs")
     kids = _exact_children(signature, [_SIGNED_INFO, _SIGNATURE_VALUE], optional_last=_KEY_INFO)
     signed_info, signature_value = kids[0], kids[1]
-    c14n_node, method_node, reference = _exact_children(signed_info, [_C14N_METHOD, _SIGNATURE_METHOD, _REFERENCE])
+    c14n_node, method_node, reference = _exact_children(
+        signed_info, [_C14N_METHOD, _SIGNATURE_METHOD, _REFERENCE]
+    )
     c14n, c14n_prefixes = _c14n(c14n_node)
     method = SignatureMethod(method_node.get("Algorithm", ""))
     if len(method_node):
@@ -269,7 +274,9 @@ def check_signature_profile(
     if method.is_sha1 and not policy.allow_sha1:
         raise AlgorithmForbidden("rsa-sha1 signatures need allow_sha1 (--allow-sha1)")
     _check_reference_uri(reference, parent, id_attribute)
-    transforms, digest_method, digest_value = _exact_children(reference, [_TRANSFORMS, _DIGEST_METHOD, _DIGEST_VALUE])
+    transforms, digest_method, digest_value = _exact_children(
+        reference, [_TRANSFORMS, _DIGEST_METHOD, _DIGEST_VALUE]
+    )
     ref_c14n, ref_prefixes = _check_transforms(transforms)
     digest = DigestMethod(digest_method.get("Algorithm", ""))
     if len(digest_method):
@@ -312,7 +319,9 @@ def _check_transforms(transforms: Element) -> tuple[Transform, tuple[str, ...]]:
         raise SignatureProfileViolation("Transforms must hold enveloped-signature and at most one c14n")
     first = items[0].get("Algorithm", "")
     if first != Transform.ENVELOPED.value or len(items[0]):
-        raise SignatureProfileViolation(f"the first transform must be enveloped-signature, not {first[:120]!r}")
+        raise SignatureProfileViolation(
+            f"the first transform must be enveloped-signature, not {first[:120]!r}"
+        )
     if len(items) == 1:
         return Transform.C14N, ()
     return _c14n(items[1])
@@ -368,7 +377,9 @@ def verify_enveloped(
     canonical = _canonical_reference_bytes(element, info)
     expected = hashlib.new(info.digest.hashlib_name, canonical).digest()
     if not hmac.compare_digest(expected, info.digest_value):
-        raise SignatureInvalid("digest mismatch", detail="our canonical form does not match the signed digest")
+        raise SignatureInvalid(
+            "digest mismatch", detail="our canonical form does not match the signed digest"
+        )
     reparsed = parse_xml(canonical, limits=_double(limits))
     return VerifiedElement(reparsed, canonical, info.method, info.digest, verified_by)
 
@@ -384,7 +395,9 @@ def _double(limits: XMLLimits) -> XMLLimits:
     )
 
 
-def _candidate_keys(info: SignatureInfo, keys: Sequence[TrustedKey], policy: SignaturePolicy) -> list[TrustedKey]:
+def _candidate_keys(
+    info: SignatureInfo, keys: Sequence[TrustedKey], policy: SignaturePolicy
+) -> list[TrustedKey]:
     """R22, R25: pinned keys that fit the method; a KeyInfo certificate may only reorder them."""
     if not keys:
         raise UntrustedKey("no trusted key is configured for this issuer")
@@ -416,7 +429,9 @@ def _verify_with_keys(
     pinned = {k.cert_der for k in candidates if k.cert_der is not None}
     if info.keyinfo_certs and not pinned.intersection(info.keyinfo_certs):
         raise UntrustedKey("signed with a key that is not trusted for this issuer")
-    raise SignatureInvalid("signature does not verify", detail=f"no pinned key verifies ({len(candidates)} tried)")
+    raise SignatureInvalid(
+        "signature does not verify", detail=f"no pinned key verifies ({len(candidates)} tried)"
+    )
 
 
 def _value_fits_key(info: SignatureInfo, key: TrustedKey) -> bool:
@@ -450,14 +465,19 @@ def _xmlsec_verify(info: SignatureInfo, element: Element, key: TrustedKey, id_at
     ctx = xmlsec.SignatureContext()
     ctx.set_enabled_key_data([xmlsec.constants.KeyDataX509])
     ctx.key = _verification_key(key)
-    for transform in (xmlsec.constants.TransformEnveloped, _XMLSEC_C14N[info.ref_c14n], _XMLSEC_DIGEST[info.digest]):
+    reference_transforms = (
+        xmlsec.constants.TransformEnveloped, _XMLSEC_C14N[info.ref_c14n], _XMLSEC_DIGEST[info.digest]
+    )
+    for transform in reference_transforms:
         ctx.enable_reference_transform(transform)
     ctx.enable_signature_transform(_XMLSEC_C14N[info.c14n])
     ctx.enable_signature_transform(_XMLSEC_SIGN[info.method])
     try:
         ctx.register_id(element, id_attribute)
     except xmlsec.Error:
-        raise SignatureProfileViolation("the signed element's ID is already registered (duplicate ID)") from None
+        raise SignatureProfileViolation(
+            "the signed element's ID is already registered (duplicate ID)"
+        ) from None
     try:
         ctx.verify(info.signature)
     except xmlsec.Error:

@@ -97,7 +97,7 @@ class KeyPair:
         if not isinstance(private, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
             raise KeyLoadError("only RSA and EC private keys are supported")
         cert = load_certificate(cert_pem)
-        if cert.public_key().public_numbers() != private.public_key().public_numbers():
+        if _spki(cert.public_key()) != _spki(private.public_key()):
             raise KeyLoadError("the certificate does not belong to the private key")
         if password is not None:
             key_pem = private.private_bytes(
@@ -163,8 +163,8 @@ class TrustedKey:
 
     @classmethod
     def from_pem(cls, data: bytes, label: str = "") -> TrustedKey:
-        """A PEM certificate or a PEM public key (SubjectPublicKeyInfo)."""
-        if b"-----BEGIN PUBLIC KEY-----" in data:
+        """A PEM certificate, or a PEM public key: SubjectPublicKeyInfo or PKCS#1 ``RSA PUBLIC KEY``."""
+        if b"-----BEGIN PUBLIC KEY-----" in data or b"-----BEGIN RSA PUBLIC KEY-----" in data:
             try:
                 public = serialization.load_pem_public_key(data)
             except (ValueError, UnsupportedAlgorithm) as exc:
@@ -218,6 +218,12 @@ class TrustedKey:
 
     def same_key(self, other: TrustedKey) -> bool:
         return self.spki_der == other.spki_der
+
+
+def _spki(public: object) -> bytes:
+    if not isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
+        raise KeyLoadError("only RSA and EC keys are supported")
+    return public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def load_certificate(data: bytes) -> x509.Certificate:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from functools import cache
 from importlib import resources
+from typing import Any
 from typing import Literal
 
 from lxml import etree
@@ -38,6 +39,10 @@ def validate_schema(root: Element, name: SchemaName = "protocol") -> None:
     schema = _schema(name)
     with _lock:  # an XMLSchema object keeps its error log per instance
         valid = schema.validate(root)
-        error = schema.error_log.last_error if not valid else None
-    if error is not None:
-        raise MalformedXML(f"schema: {error.message[:300]} (line {error.line})")
+        log: Any = schema.error_log  # lxml-stubs leave _ErrorLog empty
+        errors = list(log) if not valid else []
+    if not valid:
+        first = errors[0] if errors else None
+        where = f" (line {first.line})" if first is not None else ""
+        message = first.message[:300] if first is not None else "the document does not match the schema"
+        raise MalformedXML(f"schema: {message}{where}")

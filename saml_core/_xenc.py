@@ -99,7 +99,8 @@ def encrypt_element(
     if not isinstance(public, rsa.RSAPublicKey):
         raise DecryptionFailed("the recipient key must be RSA", detail="encryption needs an RSA certificate")
     if cipher is BlockCipher.TRIPLEDES_CBC or key_transport is KeyTransport.RSA_1_5:
-        raise DecryptionFailed("refusing a deprecated algorithm", detail=f"{cipher.value} {key_transport.value}")
+        detail = f"{cipher.value} {key_transport.value}"
+        raise DecryptionFailed("refusing a deprecated algorithm", detail=detail)
     plaintext = etree.tostring(element, encoding="UTF-8", xml_declaration=False)
     content_key = os.urandom(cipher.key_size)
     if cipher.is_gcm:
@@ -111,7 +112,8 @@ def encrypt_element(
         encryptor = Cipher(algorithms.AES(content_key), modes.CBC(iv)).encryptor()
         payload = iv + encryptor.update(plaintext + bytes([pad]) * pad) + encryptor.finalize()
     wrapped = public.encrypt(content_key, _oaep(hashes.SHA1, hashes.SHA1))
-    return _build_encrypted_data(cipher, key_transport, wrapped, payload, recipient if include_certificate else None)
+    cert = recipient if include_certificate else None
+    return _build_encrypted_data(cipher, key_transport, wrapped, payload, cert)
 
 
 def _build_encrypted_data(
@@ -157,7 +159,9 @@ def decrypt_element(
     (``dtd_forbidden`` and friends) when the plaintext itself is hostile (R39).
     """
     if not keys:
-        raise DecryptionFailed("no decryption key", detail="an encrypted element arrived but no key is configured")
+        raise DecryptionFailed(
+            "no decryption key", detail="an encrypted element arrived but no key is configured"
+        )
     try:
         encrypted_data, encrypted_key = _locate(container)
         cipher = _content_cipher(encrypted_data, policy)
@@ -224,7 +228,9 @@ def _content_cipher(data: Element, policy: DecryptionPolicy) -> BlockCipher:
     return cipher
 
 
-def _unwrap(encrypted_key: Element, keys: Sequence[KeyPair], policy: DecryptionPolicy, cipher: BlockCipher) -> bytes:
+def _unwrap(
+    encrypted_key: Element, keys: Sequence[KeyPair], policy: DecryptionPolicy, cipher: BlockCipher
+) -> bytes:
     """R36: RSA-OAEP (mgf1p, or xenc11 rsa-oaep with SHA-256+), RSA-1.5 only by opt-in."""
     method = _method(encrypted_key)
     try:

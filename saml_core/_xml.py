@@ -109,7 +109,7 @@ def parse_xml(data: bytes, *, limits: XMLLimits = DEFAULT_LIMITS) -> Element:
         if "depth" in message.lower() or "huge" in message.lower():
             raise TooLarge(f"document nesting is too deep: {message[:200]}") from exc
         raise MalformedXML(f"not well-formed XML: {message[:200]}") from exc
-    if root.getroottree().docinfo.doctype:
+    if getattr(root.getroottree().docinfo, "doctype", ""):
         raise DTDForbidden("a DOCTYPE is not allowed")
     _check_prolog(root)
     check_tree(root, limits)
@@ -197,7 +197,8 @@ def check_unique_ids(root: Element) -> dict[str, Element]:
     """R12: every ID-like attribute is unique, unprefixed and an NCName. Returns ID -> element."""
     seen: dict[str, Element] = {}
     for node in root.iter(etree.Element):
-        for name, value in node.attrib.items():
+        for raw_name, raw_value in node.attrib.items():
+            name, value = str(raw_name), str(raw_value)
             if name == _XML_ID:
                 local = "xml:id"
             elif name[0] == "{":

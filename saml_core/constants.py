@@ -184,8 +184,8 @@ class ConfirmationMethod(_UriEnum):
 
 
 class AuthnContextClass(_UriEnum):
-    PASSWORD_PROTECTED = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
-    PASSWORD = "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"
+    PASSWORD_PROTECTED = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"  # noqa: S105
+    PASSWORD = "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"  # noqa: S105
     UNSPECIFIED = "urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified"
 
 

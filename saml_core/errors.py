@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from cryptography.exceptions import InvalidSignature
 
-INVALID_IDENTITY_TOKEN = "InvalidIdentityToken"
+INVALID_IDENTITY_TOKEN = "InvalidIdentityToken"  # noqa: S105 - an STS error code, not a secret
 
 
 class SAMLError(Exception):
