@@ -1,1 +1,87 @@
-"""placeholder"""
+"""sp_adapter: the relying side of SAML federation into AWS: strict validator, AWS rules, replay caches."""
+
+from ._errors import AssertionCount as AssertionCount
+from ._errors import AudienceMismatch as AudienceMismatch
+from ._errors import AwsAttributeInvalid as AwsAttributeInvalid
+from ._errors import AwsRoleNotAllowed as AwsRoleNotAllowed
+from ._errors import BadSignature as BadSignature
+from ._errors import ConditionUnsupported as ConditionUnsupported
+from ._errors import DecryptionError as DecryptionError
+from ._errors import DestinationMismatch as DestinationMismatch
+from ._errors import DoctypeForbidden as DoctypeForbidden
+from ._errors import EncryptionRequired as EncryptionRequired
+from ._errors import Expired as Expired
+from ._errors import ForbiddenAlgorithm as ForbiddenAlgorithm
+from ._errors import InResponseToMismatch as InResponseToMismatch
+from ._errors import IssuerMismatch as IssuerMismatch
+from ._errors import KeyNotTrusted as KeyNotTrusted
+from ._errors import KeyTooWeak as KeyTooWeak
+from ._errors import MalformedMessage as MalformedMessage
+from ._errors import MessageTooLarge as MessageTooLarge
+from ._errors import NotAResponse as NotAResponse
+from ._errors import NotCovered as NotCovered
+from ._errors import NotYetValid as NotYetValid
+from ._errors import ProfileViolation as ProfileViolation
+from ._errors import RecipientMismatch as RecipientMismatch
+from ._errors import Replayed as Replayed
+from ._errors import SignatureRequired as SignatureRequired
+from ._errors import StatusNotSuccess as StatusNotSuccess
+from ._errors import SubjectConfirmationInvalid as SubjectConfirmationInvalid
+from ._errors import ValidationError as ValidationError
+from ._policy import Policy as Policy
+from ._replay import MemoryReplayCache as MemoryReplayCache
+from ._replay import RedisReplayCache as RedisReplayCache
+from ._replay import ReplayCache as ReplayCache
+from ._replay import ReplayCacheError as ReplayCacheError
+from ._replay import SqliteReplayCache as SqliteReplayCache
+from ._replay import replay_cache_from_url as replay_cache_from_url
+from ._result import AwsAttributes as AwsAttributes
+from ._result import AwsRolePair as AwsRolePair
+from ._result import ValidatedAssertion as ValidatedAssertion
+from ._trust import Trust as Trust
+from ._trust import TrustEntry as TrustEntry
+from ._validate import validate_response as validate_response
+
+__all__ = [
+    "AssertionCount",
+    "AudienceMismatch",
+    "AwsAttributeInvalid",
+    "AwsAttributes",
+    "AwsRoleNotAllowed",
+    "AwsRolePair",
+    "BadSignature",
+    "ConditionUnsupported",
+    "DecryptionError",
+    "DestinationMismatch",
+    "DoctypeForbidden",
+    "EncryptionRequired",
+    "Expired",
+    "ForbiddenAlgorithm",
+    "InResponseToMismatch",
+    "IssuerMismatch",
+    "KeyNotTrusted",
+    "KeyTooWeak",
+    "MalformedMessage",
+    "MemoryReplayCache",
+    "MessageTooLarge",
+    "NotAResponse",
+    "NotCovered",
+    "NotYetValid",
+    "Policy",
+    "ProfileViolation",
+    "RecipientMismatch",
+    "RedisReplayCache",
+    "Replayed",
+    "ReplayCache",
+    "ReplayCacheError",
+    "SignatureRequired",
+    "SqliteReplayCache",
+    "StatusNotSuccess",
+    "SubjectConfirmationInvalid",
+    "Trust",
+    "TrustEntry",
+    "ValidatedAssertion",
+    "ValidationError",
+    "replay_cache_from_url",
+    "validate_response",
+]

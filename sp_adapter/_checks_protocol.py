@@ -1,0 +1,336 @@
+"""Gate 8: protocol checks, reading only verified trees (SECURITY.md R31-R34, R41-R48, R50).
+
+Every function takes the verified assertion (or response) tree and an explicit ``now``; it returns the
+values it read or raises. Identifiers are compared as exact strings after the xs:anyURI whitespace
+collapse (R34); NameID is returned verbatim.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import timedelta
+
+from saml_core import NS
+from saml_core import KeyPair
+from saml_core import SAMLError
+from saml_core import decrypt_element
+from saml_core import parse_instant
+from saml_core import text_of
+from saml_core._xml import Element
+from saml_core.constants import ConfirmationMethod
+from saml_core.constants import NameIDFormat
+from saml_core.constants import StatusCode
+
+from ._errors import AudienceMismatch
+from ._errors import ConditionUnsupported
+from ._errors import DecryptionError
+from ._errors import DestinationMismatch
+from ._errors import Expired
+from ._errors import InResponseToMismatch
+from ._errors import IssuerMismatch
+from ._errors import MalformedMessage
+from ._errors import NotYetValid
+from ._errors import RecipientMismatch
+from ._errors import StatusNotSuccess
+from ._errors import SubjectConfirmationInvalid
+from ._errors import mismatch_message
+
+_XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+
+
+def uri(value: str) -> str:
+    """xs:anyURI whitespace collapse: leading and trailing whitespace only (R34)."""
+    return value.strip(" \t\r\n")
+
+
+def _children(parent: Element, tag: str) -> list[Element]:
+    return [child for child in parent if child.tag == tag]
+
+
+def _one(parent: Element, tag: str) -> Element | None:
+    found = _children(parent, tag)
+    return found[0] if len(found) == 1 else None
+
+
+def _instant(node: Element, attribute: str) -> datetime | None:
+    value = node.get(attribute)
+    return parse_instant(value) if value is not None else None
+
+
+# ------------------------------------------------------------------------------------------------ R42
+
+
+def check_status(response: Element) -> None:
+    """R42: exactly one Status whose top-level StatusCode is Success, with no nested StatusCode."""
+    statuses = _children(response, NS.samlp("Status"))
+    codes = _children(statuses[0], NS.samlp("StatusCode")) if len(statuses) == 1 else []
+    if len(codes) != 1:
+        raise StatusNotSuccess("the response must carry exactly one Status with one StatusCode")
+    value = codes[0].get("Value", "")
+    if value != StatusCode.SUCCESS.value:
+        raise StatusNotSuccess(f"the IdP returned status {value[:200]!r}", status=value)
+    if len(codes[0]):
+        raise StatusNotSuccess("a nested StatusCode under Success is not accepted", status=value)
+
+
+# ------------------------------------------------------------------------------------------------ R43
+
+
+def _issuer_value(node: Element, where: str) -> str:
+    if node.get("Format") not in (None, NameIDFormat.ENTITY.value):
+        raise IssuerMismatch(
+            f"the {where} Issuer Format must be the entity format, not {node.get('Format')!r}"
+        )
+    return uri(text_of(node))
+
+
+def check_issuers(response: Element, assertion: Element, trusted_issuer: str) -> str:
+    """R43, R32: the Assertion Issuer is the entity whose key verified; the Response Issuer, if any, too."""
+    issuers = _children(assertion, NS.saml("Issuer"))
+    if len(issuers) != 1:
+        raise IssuerMismatch("the Assertion has no Issuer", expected=(trusted_issuer,))
+    issuer = _issuer_value(issuers[0], "Assertion")
+    if issuer != trusted_issuer:
+        raise IssuerMismatch(
+            mismatch_message("Assertion Issuer", issuer, [trusted_issuer]),
+            expected=(trusted_issuer,),
+            actual=issuer,
+        )
+    outer = _one(response, NS.saml("Issuer"))
+    if outer is not None:
+        value = _issuer_value(outer, "Response")
+        if value != trusted_issuer:
+            raise IssuerMismatch(
+                mismatch_message("Response Issuer", value, [trusted_issuer]),
+                expected=(trusted_issuer,),
+                actual=value,
+            )
+    return issuer
+
+
+# ------------------------------------------------------------------------------------------------ R44
+
+
+def check_destination(response: Element, allowed: Sequence[str], *, signed: bool, recipient: str) -> None:
+    """R44: a signed Response carries an allowed Destination. R32: unsigned, it is absent or the Recipient."""
+    raw = response.get("Destination")
+    if raw is None:
+        if signed:
+            raise DestinationMismatch("a signed Response must carry a Destination", expected=tuple(allowed))
+        return
+    destination = uri(raw)
+    if destination not in allowed:
+        raise DestinationMismatch(
+            mismatch_message("Destination", destination, allowed),
+            expected=tuple(allowed),
+            actual=(destination,),
+        )
+    if not signed and destination != recipient:
+        raise DestinationMismatch(
+            f"the unsigned Response Destination {destination[:200]!r} differs from the signed Recipient",
+            expected=(recipient,),
+            actual=(destination,),
+        )
+
+
+# ------------------------------------------------------------------------------------------------ R45
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    name_id: str
+    name_id_format: str | None
+    recipient: str
+    in_response_to: str | None
+    not_on_or_after: datetime
+
+
+def check_subject(
+    assertion: Element, recipients: Sequence[str], now: datetime, skew: int, decrypt_keys: Sequence[KeyPair]
+) -> Subject:
+    """R45: one non-empty NameID (or EncryptedID), one bearer SubjectConfirmation with Recipient and
+    NotOnOrAfter and no NotBefore."""
+    subject = _one(assertion, NS.saml("Subject"))
+    if subject is None:
+        raise SubjectConfirmationInvalid("the Assertion must have exactly one Subject")
+    name_id = _name_id(subject, decrypt_keys)
+    confirmations = _children(subject, NS.saml("SubjectConfirmation"))
+    if len(confirmations) != 1:
+        raise SubjectConfirmationInvalid(
+            f"exactly one SubjectConfirmation is required, found {len(confirmations)}"
+        )
+    confirmation = confirmations[0]
+    if confirmation.get("Method") != ConfirmationMethod.BEARER.value:
+        raise SubjectConfirmationInvalid(
+            f"SubjectConfirmation Method {confirmation.get('Method', '')[:120]!r} is not bearer"
+        )
+    data = _one(confirmation, NS.saml("SubjectConfirmationData"))
+    if data is None:
+        raise SubjectConfirmationInvalid("the bearer SubjectConfirmation has no SubjectConfirmationData")
+    if data.get("NotBefore") is not None:
+        raise SubjectConfirmationInvalid("a bearer SubjectConfirmationData must not carry NotBefore")
+    raw_recipient, not_on_or_after = data.get("Recipient"), _instant(data, "NotOnOrAfter")
+    if raw_recipient is None or not_on_or_after is None:
+        raise SubjectConfirmationInvalid("SubjectConfirmationData needs both Recipient and NotOnOrAfter")
+    recipient = uri(raw_recipient)
+    if recipient not in recipients:
+        raise RecipientMismatch(
+            mismatch_message("Recipient", recipient, recipients),
+            expected=tuple(recipients),
+            actual=(recipient,),
+        )
+    if now - timedelta(seconds=skew) >= not_on_or_after:
+        raise Expired(
+            "SubjectConfirmationData NotOnOrAfter", not_on_or_after=not_on_or_after, now=now, skew=skew
+        )
+    return Subject(name_id[0], name_id[1], recipient, data.get("InResponseTo"), not_on_or_after)
+
+
+def _name_id(subject: Element, decrypt_keys: Sequence[KeyPair]) -> tuple[str, str | None]:
+    """R45, R41: exactly one NameID, or one EncryptedID that decrypts to exactly one NameID; non-empty."""
+    plain = _children(subject, NS.saml("NameID"))
+    encrypted = _children(subject, NS.saml("EncryptedID"))
+    if len(plain) + len(encrypted) != 1:
+        raise SubjectConfirmationInvalid("the Subject must have exactly one NameID")
+    node = plain[0] if plain else _decrypt_name_id(encrypted[0], decrypt_keys)
+    value = text_of(node)
+    if not value.strip():
+        raise SubjectConfirmationInvalid("the NameID is empty")
+    return value, node.get("Format")
+
+
+def _decrypt_name_id(encrypted: Element, keys: Sequence[KeyPair]) -> Element:
+    try:
+        node = decrypt_element(encrypted, list(keys))
+    except SAMLError as exc:
+        raise DecryptionError(detail=f"EncryptedID: {exc.code}: {exc.detail}") from None
+    if node.tag != NS.saml("NameID") or len(node):
+        raise DecryptionError(detail="EncryptedID did not decrypt to one NameID")
+    return node
+
+
+# ------------------------------------------------------------------------------------------------ R46
+
+
+@dataclass(frozen=True, slots=True)
+class Conditions:
+    audiences: tuple[str, ...]
+    not_on_or_after: datetime | None
+    one_time_use: bool
+
+
+_IGNORED_CONDITIONS = frozenset({NS.saml("ProxyRestriction")})
+
+
+def check_conditions(assertion: Element, audiences: Sequence[str], now: datetime, skew: int) -> Conditions:
+    """R46: one Conditions; the time window; every AudienceRestriction names an allowed audience; no unknown
+    Condition; OneTimeUse is reported (the replay gate honours it)."""
+    conditions = _one(assertion, NS.saml("Conditions"))
+    if conditions is None:
+        raise AudienceMismatch(
+            "the Assertion has no Conditions, so no AudienceRestriction", expected=tuple(audiences)
+        )
+    _check_window(conditions, now, skew)
+    seen: list[str] = []
+    restrictions = 0
+    one_time_use = False
+    for condition in conditions:
+        if condition.tag == NS.saml("AudienceRestriction"):
+            restrictions += 1
+            values = [uri(text_of(node)) for node in condition if node.tag == NS.saml("Audience")]
+            seen.extend(value for value in values if value not in seen)
+            if not any(value in audiences for value in values):
+                raise AudienceMismatch(
+                    mismatch_message("Audience", values[0] if values else "", audiences),
+                    expected=tuple(audiences),
+                    actual=tuple(values),
+                )
+        elif condition.tag == NS.saml("OneTimeUse"):
+            one_time_use = True
+        elif condition.tag not in _IGNORED_CONDITIONS:
+            kind = condition.get(_XSI_TYPE) or str(condition.tag)
+            raise ConditionUnsupported(f"the condition {kind[:120]!r} is not supported", condition=kind)
+    if restrictions == 0:
+        raise AudienceMismatch("the Assertion has no AudienceRestriction", expected=tuple(audiences))
+    return Conditions(tuple(seen), _instant(conditions, "NotOnOrAfter"), one_time_use)
+
+
+def _check_window(conditions: Element, now: datetime, skew: int) -> None:
+    margin = timedelta(seconds=skew)
+    not_before = _instant(conditions, "NotBefore")
+    if not_before is not None and not_before > now + margin:
+        raise NotYetValid("Conditions NotBefore", not_before=not_before, now=now, skew=skew)
+    not_on_or_after = _instant(conditions, "NotOnOrAfter")
+    if not_on_or_after is not None and now - margin >= not_on_or_after:
+        raise Expired("Conditions NotOnOrAfter", not_on_or_after=not_on_or_after, now=now, skew=skew)
+
+
+# ------------------------------------------------------------------------------------------- R47, R50
+
+
+def check_issue_instants(
+    response: Element, assertion: Element, now: datetime, skew: int, max_age: int | None
+) -> None:
+    """R47: IssueInstant <= now + skew for the Response and the Assertion; older than max_age when set."""
+    for node, what in ((response, "Response IssueInstant"), (assertion, "Assertion IssueInstant")):
+        instant = _instant(node, "IssueInstant")
+        if instant is None:
+            raise MalformedMessage(f"{what} is missing")
+        if instant > now + timedelta(seconds=skew):
+            raise NotYetValid(what, not_before=instant, now=now, skew=skew)
+        if max_age is not None:
+            limit = instant + timedelta(seconds=max_age)
+            if now - timedelta(seconds=skew) >= limit:
+                raise Expired(f"{what} + max_age", not_on_or_after=limit, now=now, skew=skew)
+
+
+def check_authn_statements(assertion: Element, now: datetime, skew: int) -> str | None:
+    """R50: at least one AuthnStatement; R47: SessionNotOnOrAfter lies in the future. Returns SessionIndex."""
+    statements = _children(assertion, NS.saml("AuthnStatement"))
+    if not statements:
+        raise MalformedMessage("the Assertion has no AuthnStatement (web browser SSO profile)")
+    for statement in statements:
+        session_end = _instant(statement, "SessionNotOnOrAfter")
+        if session_end is not None and now - timedelta(seconds=skew) >= session_end:
+            raise Expired(
+                "AuthnStatement SessionNotOnOrAfter", not_on_or_after=session_end, now=now, skew=skew
+            )
+    return statements[0].get("SessionIndex")
+
+
+# ------------------------------------------------------------------------------------------------ R48
+
+
+def check_in_response_to(
+    response: Element,
+    subject_value: str | None,
+    request_id: str | None,
+    *,
+    allow_unsolicited: bool,
+    response_signed: bool,
+) -> None:
+    """R48: with a request ID both values must equal it; without one, unsolicited must be allowed.
+    R32: an unsigned Response's InResponseTo is absent or equal to the signed one."""
+    outer = response.get("InResponseTo")
+    if request_id is not None:
+        for value, where in ((subject_value, "SubjectConfirmationData"), (outer, "Response")):
+            if (value is not None or where == "SubjectConfirmationData") and value != request_id:
+                raise InResponseToMismatch(
+                    f"{where} InResponseTo {(value or '')[:120]!r} is not the request ID"
+                    f" {request_id[:120]!r}",
+                    expected=request_id,
+                    actual=value,
+                )
+        return
+    if not allow_unsolicited:
+        raise InResponseToMismatch(
+            "unsolicited responses are not allowed: pass the request ID", actual=subject_value
+        )
+    if outer is not None and outer != subject_value and not (response_signed and subject_value is None):
+        raise InResponseToMismatch(
+            "the Response and SubjectConfirmationData InResponseTo differ",
+            expected=subject_value,
+            actual=outer,
+        )
