@@ -1,0 +1,21 @@
+"""The fault catalogue: every named fault, in the order ``saml-idp faults`` lists them.
+
+Faults exist for people testing their own SPs: each is one small, documented transformation (see
+``idp._fault`` for the stages) and every one must be rejected by a strict validator; ours is checked against
+the whole catalogue in ``tests/idp/test_faults_rejected.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from ._fault import Fault
+from ._faults_content import CONTENT_FAULTS
+from ._faults_signature import SIGNATURE_FAULTS
+
+FAULTS: Mapping[str, Fault] = MappingProxyType({f.name: f for f in (*CONTENT_FAULTS, *SIGNATURE_FAULTS)})
+"""Fault name -> Fault (``.description``, ``.stage``)."""
+
+if len(FAULTS) != len(CONTENT_FAULTS) + len(SIGNATURE_FAULTS):  # pragma: no cover - a catalogue typo
+    raise RuntimeError("two faults share a name")
