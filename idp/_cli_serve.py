@@ -1,11 +1,120 @@
-"""Stub until the web IdP issue lands."""
+"""``saml-idp serve``: the web IdP under uvicorn, from a TOML config or the embedded default.
+
+Everything that can fail (the config, the keys, the state directory) is loaded in the parent process first,
+so a bad configuration is a one-line error and exit code 2, never a traceback from a worker. With
+``--workers N`` uvicorn imports ``app_from_environment`` in each worker; the workers rebuild the same
+settings from the same files (the state directory's key is created before they start), and sessions live
+in signed cookies, so any worker serves any user.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
+from pathlib import Path
+
 import click
+from starlette.applications import Starlette
+
+from saml_core import SAMLError
+
+from ._embedded import DEFAULT_STATE_DIR
+from ._embedded import banner
+from ._embedded import embedded_settings
+from ._web_config import WebSettings
+from ._web_config import settings_from_config
+
+_ENV = "SAML_IDP_SERVE"
+
+
+def build_settings(
+    *, config: str | None, state_dir: str | None, base_url: str | None, aws_acs_url: str | None
+) -> WebSettings:
+    """The settings ``serve`` runs with; raises ``SAMLError`` (ConfigError) on bad input."""
+    state = Path(state_dir) if state_dir else DEFAULT_STATE_DIR
+    if config is None:
+        return embedded_settings(
+            base_url=base_url or "http://127.0.0.1:8000", state_dir=state, aws_acs_url=aws_acs_url
+        )
+    from .config import load_config
+
+    loaded = load_config(config)
+    if base_url:
+        from dataclasses import replace
+
+        loaded = replace(loaded, base_url=base_url.rstrip("/"))
+    return settings_from_config(loaded, state_dir=state)
+
+
+def app_from_environment() -> Starlette:
+    """The uvicorn factory for worker processes: the parent's options travel in ``SAML_IDP_SERVE``."""
+    from .app import create_app
+
+    options = json.loads(os.environ[_ENV])
+    return create_app(build_settings(**options))
 
 
 @click.command()
-def serve_command() -> None:
-    """Serve the web IdP (not implemented yet)."""
-    raise SystemExit(2)
+@click.option(
+    "--config", type=click.Path(dir_okay=False), help="IdP config file (TOML); default: the embedded demo."
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on."
+)
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="uvicorn worker processes."
+)
+@click.option(
+    "--state-dir", type=click.Path(file_okay=False), help="Where generated keys are kept [.state/idp]."
+)
+@click.option(
+    "--base-url", help="Public URL of the IdP (default: the config's base_url, or http://HOST:PORT)."
+)
+@click.option("--aws-acs-url", help="Embedded default: post AWS sign-ins to this local ACS instead of AWS.")
+@click.option(
+    "--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
+)
+def serve_command(
+    config: str | None,
+    host: str,
+    port: int,
+    workers: int,
+    state_dir: str | None,
+    base_url: str | None,
+    aws_acs_url: str | None,
+    log_level: str,
+) -> None:
+    """Serve the web IdP: login, AWS portal, SP-initiated SSO, Single Logout and /metadata."""
+    import uvicorn
+
+    if base_url is None and config is None:
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - comparing, not binding
+        base_url = f"http://{shown}:{port}"
+    if aws_acs_url is not None and config is not None:
+        raise click.UsageError(
+            "--aws-acs-url applies to the embedded default; set acs_url in the config instead"
+        )
+    options = {"config": config, "state_dir": state_dir, "base_url": base_url, "aws_acs_url": aws_acs_url}
+    try:
+        settings = build_settings(**options)
+    except SAMLError as error:
+        click.echo(f"saml-idp serve: {error.message}", err=True)
+        sys.exit(2)
+    click.echo(banner(settings, embedded=config is None), err=True)
+    if workers == 1:
+        from .app import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
+        return
+    os.environ[_ENV] = json.dumps(options)
+    uvicorn.run(
+        "idp._cli_serve:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+    )

@@ -7,126 +7,77 @@ pytest plugin's ``add_user``); everything else is fixed.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
+import os
+import tomllib
 from collections.abc import Iterable
 from collections.abc import Iterator
-from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Any
 
 from saml_core import KeyPair
+from saml_core import SAMLError
+from saml_core.constants import Binding
 from saml_core.errors import ConfigError
+from saml_core.errors import KeyLoadError
 
+from ._aws import AwsRole
+from ._issue import IdentityProvider
+from ._web_sps import Endpoint
 from ._web_sps import Registry
 from ._web_sps import ServiceProvider
-
-if TYPE_CHECKING:
-    from ._issue import IdentityProvider
+from ._web_sps import aws_service_provider
+from ._web_sps import sp_from_entity
+from .config import IdPConfig
+from .config import ServiceProvider as ConfigSP
+from .config import User
+from .config import verify_password
 
 DEFAULT_SESSION_LIFETIME = 8 * 3600
 
 
-@dataclass(frozen=True, slots=True)
-class RoleChoice:
-    """One AWS role a user may assume: the role ARN and the SAML provider ARN (AWS.md section 1)."""
-
-    role_arn: str
-    provider_arn: str
-
-    @classmethod
-    def parse(cls, value: str) -> RoleChoice:
-        """``role_arn,provider_arn`` in either order (the role first is what we emit)."""
-        parts = [p.strip() for p in value.split(",")]
-        if len(parts) != 2:
-            raise ConfigError(f"a role must be 'role_arn,provider_arn', got {value[:200]!r}")
-        role, provider = parts if ":role/" in parts[0] else parts[::-1]
-        if ":role/" not in role or ":saml-provider/" not in provider:
-            raise ConfigError(f"a role must be 'role_arn,provider_arn', got {value[:200]!r}")
-        return cls(role, provider)
-
-    @property
-    def partition(self) -> str:
-        return self.role_arn.split(":")[1]
-
-    @property
-    def account(self) -> str:
-        return self.role_arn.split(":")[4]
-
-    @property
-    def role_name(self) -> str:
-        return self.role_arn.split(":role/", 1)[1].rsplit("/", 1)[-1]
+def role_account(role: AwsRole) -> str:
+    return role.role_arn.split(":")[4]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WebUser:
-    """A user who can sign in: a password (plain, for tests) or a scrypt hash, and what to assert."""
-
-    name: str
-    password: str | None = field(default=None, repr=False)
-    password_hash: str | None = field(default=None, repr=False)
-    """``scrypt$n$r$p$salt_b64$hash_b64``."""
-    name_id: str | None = None
-    """The NameID to assert; the user name when None."""
-    attributes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    session_duration: int | None = None
-    source_identity: str | None = None
-    tags: Mapping[str, str] = field(default_factory=dict)
-    transitive_tags: tuple[str, ...] = ()
-    roles: tuple[RoleChoice, ...] = ()
-
-    def check_password(self, candidate: str) -> bool:
-        """Constant-time comparison with the plain password, or scrypt verification of the hash."""
-        if self.password_hash is not None:
-            return verify_scrypt(self.password_hash, candidate)
-        if self.password is None:
-            return False
-        return hmac.compare_digest(self.password.encode("utf-8"), candidate.encode("utf-8"))
-
-    def role(self, role_arn: str) -> RoleChoice | None:
-        return next((r for r in self.roles if r.role_arn == role_arn), None)
+def role_name(role: AwsRole) -> str:
+    return role.role_arn.split(":role/", 1)[-1].rsplit("/", 1)[-1]
 
 
-def verify_scrypt(encoded: str, candidate: str) -> bool:
-    """``scrypt$n$r$p$salt_b64$hash_b64`` (the config format); a malformed hash never matches."""
-    parts = encoded.split("$")
-    if len(parts) != 6 or parts[0] != "scrypt":
-        return False
+def user_role(user: User, role_arn: str) -> AwsRole | None:
+    """One of the user's own roles (SECURITY.md J6: the only roles ever offered or asserted)."""
+    return next((r for r in user.roles if r.role_arn == role_arn), None)
+
+
+def check_password(user: User, candidate: str) -> bool:
     try:
-        n, r, p = int(parts[1]), int(parts[2]), int(parts[3])
-        salt, expected = base64.b64decode(parts[4], validate=True), base64.b64decode(parts[5], validate=True)
-        if n > 2**20 or r > 32 or p > 16 or not expected:
-            return False
-        actual = hashlib.scrypt(
-            candidate.encode("utf-8"), salt=salt, n=n, r=r, p=p, dklen=len(expected), maxmem=256 * 1024 * 1024
-        )
-    except (ValueError, binascii.Error):
+        return verify_password(user, candidate)
+    except SAMLError:
         return False
-    return hmac.compare_digest(actual, expected)
 
 
 class Directory:
     """Users by name; ``add`` replaces a user of the same name (the pytest plugin's add_user)."""
 
-    def __init__(self, users: Iterable[WebUser] = ()) -> None:
-        self._users: dict[str, WebUser] = {}
+    def __init__(self, users: Iterable[User] = ()) -> None:
+        self._users: dict[str, User] = {}
         for user in users:
             self.add(user)
 
-    def add(self, user: WebUser) -> None:
+    def add(self, user: User) -> None:
         self._users[user.name] = user
 
-    def get(self, name: str) -> WebUser | None:
+    def get(self, name: str) -> User | None:
         return self._users.get(name)
 
     def __len__(self) -> int:
         return len(self._users)
 
-    def __iter__(self) -> Iterator[WebUser]:
+    def __iter__(self) -> Iterator[User]:
         return iter(list(self._users.values()))
 
 
@@ -179,3 +130,133 @@ class WebSettings:
 def derive_session_secret(keys: KeyPair) -> str:
     """A cookie key every worker and host with the IdP's key agrees on, and nobody without it can guess."""
     return hmac.new(keys.key_pem, b"saml-aws-toolkit idp session cookie v1", hashlib.sha256).hexdigest()
+
+
+# ------------------------------------------------------------------------------ from the TOML config
+
+KEY_FILE = "idp.key"
+CERT_FILE = "idp.crt"
+
+
+def state_keys(state_dir: Path) -> KeyPair:
+    """The key kept in ``state_dir``: loaded when present, else generated and written (key 0600, dir 0700)."""
+    key_path, cert_path = state_dir / KEY_FILE, state_dir / CERT_FILE
+    if key_path.exists() and cert_path.exists():
+        try:
+            return KeyPair.from_files(str(key_path), str(cert_path))
+        except KeyLoadError as error:
+            raise ConfigError(
+                f"the key in {state_dir} cannot be loaded ({error.message}); remove it to start over"
+            ) from None
+    try:
+        state_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        keys = KeyPair.generate(common_name="saml-aws-toolkit IdP")
+        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(keys.key_pem)
+        cert_path.write_bytes(keys.cert_pem)
+    except OSError as error:
+        raise ConfigError(f"cannot write the IdP key to {state_dir}: {error.strerror}") from None
+    return keys
+
+
+def settings_from_config(
+    config: IdPConfig, *, state_dir: Path | None = None, name: str = "SAML IdP"
+) -> WebSettings:
+    """``WebSettings`` for a loaded configuration. Without configured keys the state directory's key signs,
+    so that every worker, and every restart, publishes the same metadata."""
+    keys = config.keys or (state_keys(state_dir or Path(".state") / "idp"),)
+    provider = IdentityProvider(config.entity_id, keys, sso_url=config.sso_url, slo_url=config.slo_url)
+    sources = _metadata_sources(config)
+    registry = Registry(_service_provider(item, sources.get(item.name)) for item in config.service_providers)
+    secret = config.session_secret.reveal() if config.session_secret is not None else ""
+    return WebSettings(
+        provider=provider,
+        keys=keys,
+        base_url=config.base_url,
+        users=Directory(config.users),
+        service_providers=registry,
+        session_secret=secret,
+        session_lifetime=config.session_lifetime,
+        name=name,
+    )
+
+
+def _service_provider(item: ConfigSP, metadata_source: str | None) -> ServiceProvider:
+    if item.aws:
+        return aws_service_provider(
+            partition=item.partition,
+            region=item.region,
+            acs_url=item.acs_url,
+            name=item.name,
+            sign=item.sign,
+            encrypt_to=item.encrypt_cert,
+        )
+    if metadata_source is not None:
+        entity = _load_entity(item.name, metadata_source)
+        return sp_from_entity(
+            item.name,
+            entity,
+            sign=item.sign,
+            encrypt_to=item.encrypt_cert,
+            name_id_format=item.name_id_format,
+        )
+    return ServiceProvider(
+        name=item.name,
+        entity_id=item.entity_id,
+        acs=(Endpoint(Binding.HTTP_POST, item.acs_url, is_default=True),),
+        sign=item.sign,
+        encrypt_to=item.encrypt_cert,
+        name_id_format=item.name_id_format,
+    )
+
+
+def _metadata_sources(config: IdPConfig) -> dict[str, str]:
+    """SP name -> ``metadata`` (a path resolved against the config's folder, or a URL).
+
+    ``IdPConfig`` keeps only the entity ID, ACS and encryption key it read from SP metadata; the web IdP also
+    needs the SP's signing keys, AuthnRequestsSigned and SLO endpoints, so it reads the metadata again.
+    """
+    if config.path is None:
+        return {}
+    try:
+        raw = tomllib.loads(config.path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise ConfigError(f"cannot re-read {config.path}: {error}") from None
+    out: dict[str, str] = {}
+    for entry in raw.get("service_providers", []):
+        source = entry.get("metadata") if isinstance(entry, dict) else None
+        if isinstance(source, str) and isinstance(entry.get("name"), str):
+            remote = source.startswith(("http://", "https://"))
+            out[entry["name"]] = source if remote else str(config.path.resolve().parent / source)
+    return out
+
+
+def _load_entity(name: str, source: str) -> Any:
+    from metadata import parse_entities
+
+    try:
+        if source.startswith(("http://", "https://")):
+            import httpx
+
+            answer = httpx.get(source, timeout=10.0, follow_redirects=False)
+            if answer.status_code != 200:
+                raise ConfigError(f"SP {name!r}: {source} answered HTTP {answer.status_code}")
+            data = answer.content
+        else:
+            data = Path(source).read_bytes()
+        entities = parse_entities(data)
+    except (OSError, httpx_errors()) as error:
+        raise ConfigError(f"SP {name!r}: cannot read the metadata {source}: {error}") from None
+    except SAMLError as error:
+        raise ConfigError(f"SP {name!r}: {error.message}") from None
+    entity = next((e for e in entities if e.sp is not None), None)
+    if entity is None:
+        raise ConfigError(f"SP {name!r}: the metadata {source} has no SPSSODescriptor")
+    return entity
+
+
+def httpx_errors() -> type[Exception]:
+    import httpx
+
+    return httpx.HTTPError

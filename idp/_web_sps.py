@@ -18,6 +18,8 @@ from saml_core import TrustedKey
 from saml_core.constants import Binding
 from saml_core.errors import ConfigError
 
+from ._aws import aws_audience
+from ._aws import aws_recipient
 from ._web_errors import RequestRejected
 
 if TYPE_CHECKING:
@@ -54,13 +56,14 @@ class ServiceProvider:
     encrypt_to: TrustedKey | None = None
     """Encrypt assertions to this key (the SP's use="encryption" certificate, or configured)."""
     aws: bool = False
-    """AWS sign-in: IdP-initiated only; Recipient and Audience follow ``partition`` and ``region``."""
+    """AWS sign-in: IdP-initiated only; ``acs`` holds the one sign-in URL (Recipient and Destination) and
+    ``entity_id`` the partition's Audience."""
     partition: str = "aws"
     region: str | None = None
-    post_to: str | None = None
-    """AWS only: where the browser posts instead of the sign-in endpoint (tests, the offline demo)."""
     sign: SignMode = "both"
     """What to sign: "both", "response", "assertion" (or "none", for negative tests)."""
+    name_id_format: str | None = None
+    """The NameID Format to assert; None: the request's NameIDPolicy, else the issuer's default."""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -120,6 +123,90 @@ class ServiceProvider:
                 "slo_unavailable", f"{self.entity_id} has no SingleLogoutService in its metadata"
             )
         return usable[0]
+
+
+def _endpoints(items: Iterable[Any], *, indexed: bool) -> tuple[Endpoint, ...]:
+    """Metadata endpoints in the bindings we speak; others (SOAP, Artifact, PAOS...) are left out."""
+    out = []
+    for item in items:
+        if item.binding not in _SPOKEN:
+            continue
+        out.append(
+            Endpoint(
+                Binding(item.binding),
+                item.location,
+                index=item.index if indexed else None,
+                is_default=bool(item.is_default),
+                response_location=item.response_location,
+            )
+        )
+    return tuple(out)
+
+
+_SPOKEN = frozenset({Binding.HTTP_POST.value, Binding.HTTP_REDIRECT.value})
+
+
+def sp_from_entity(
+    name: str,
+    entity: Any,
+    *,
+    sign: SignMode = "both",
+    encrypt_to: TrustedKey | None = None,
+    name_id_format: str | None = None,
+) -> ServiceProvider:
+    """A ``metadata.EntityDescriptor`` with an SPSSODescriptor as the web IdP uses it."""
+    sp = entity.sp
+    if sp is None:
+        raise ConfigError(f"SP {name!r}: the metadata of {entity.entity_id} has no SPSSODescriptor")
+    return ServiceProvider(
+        name=name,
+        entity_id=entity.entity_id,
+        acs=_endpoints(sp.assertion_consumer_services, indexed=True),
+        slo=_endpoints(sp.single_logout_services, indexed=False),
+        signing_keys=tuple(sp.signing_keys()),
+        authn_requests_signed=bool(sp.authn_requests_signed),
+        encrypt_to=encrypt_to,
+        sign=sign,
+        name_id_format=name_id_format,
+    )
+
+
+def sp_from_metadata(
+    name: str, xml: bytes, *, sign: SignMode = "both", encrypt: bool = False
+) -> ServiceProvider:
+    """Parse SP metadata (``metadata.parse``); ``encrypt`` encrypts assertions to its encryption key."""
+    from metadata import parse_entities
+
+    entity = next((e for e in parse_entities(xml) if e.sp is not None), None)
+    if entity is None:
+        raise ConfigError(f"SP {name!r}: the metadata has no SPSSODescriptor")
+    keys = entity.sp.encryption_keys() if encrypt and entity.sp is not None else ()
+    return sp_from_entity(name, entity, sign=sign, encrypt_to=keys[0] if keys else None)
+
+
+def aws_service_provider(
+    *,
+    partition: str = "aws",
+    region: str | None = None,
+    acs_url: str | None = None,
+    provider_uuid: str | None = None,
+    name: str = "aws",
+    sign: SignMode = "both",
+    encrypt_to: TrustedKey | None = None,
+) -> ServiceProvider:
+    """AWS sign-in as an SP (IdP-initiated only). ``acs_url`` replaces the partition's sign-in URL as
+    Recipient, Destination and form target: a local endpoint for tests and the offline demo."""
+    url = acs_url or aws_recipient(partition, region, provider_uuid)
+    return ServiceProvider(
+        name=name,
+        entity_id=aws_audience(partition),
+        acs=(Endpoint(Binding.HTTP_POST, url),),
+        aws=True,
+        partition=partition,
+        region=region,
+        sign=sign,
+        encrypt_to=encrypt_to,
+    )
 
 
 class Registry:

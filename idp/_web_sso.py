@@ -30,8 +30,7 @@ from ._web_bindings import decode_post
 from ._web_bindings import decode_redirect
 from ._web_bindings import encode_post
 from ._web_bindings import encode_redirect
-from ._web_config import RoleChoice
-from ._web_config import WebUser
+from ._web_config import user_role
 from ._web_errors import RequestRejected
 from ._web_http import Site
 from ._web_http import continue_url
@@ -51,9 +50,10 @@ from ._web_session import check_csrf
 from ._web_session import current_user
 from ._web_session import sign_out
 from ._web_sps import ServiceProvider
+from .config import User
 
 
-def _signed_in_user(site: Site, request: Request, now: datetime) -> tuple[SignedIn, WebUser]:
+def _signed_in_user(site: Site, request: Request, now: datetime) -> tuple[SignedIn, User]:
     state = current_user(request.session, now)
     user = site.settings.users.get(state.user) if state is not None else None
     if state is None or user is None:
@@ -86,9 +86,9 @@ async def aws_sign_in(site: Site, request: Request) -> Response:
     now = utcnow()
     state, user = _signed_in_user(site, request, now)
     role_arn = one_field(fields, "role", required=False, limit=2048)
-    roles: Sequence[RoleChoice]
+    roles: Sequence[AwsRole]
     if role_arn:
-        chosen = user.role(role_arn)
+        chosen = user_role(user, role_arn)
         if chosen is None:
             raise RequestRejected("role_not_allowed", f"{role_arn[:200]!r} is not one of your roles")
         roles = (chosen,)
@@ -101,7 +101,7 @@ async def aws_sign_in(site: Site, request: Request) -> Response:
     )
     roles = [r for r in roles if r.partition == sp.partition]
     issued = issue_for_aws(site, user, roles, sp, state, now)
-    action = sp.post_to or str(issued.recipient)
+    action = issued.recipient
     return _post_form(
         site, action=action, param="SAMLResponse", message=issued.xml, relay_state=None, target="AWS"
     )
@@ -109,24 +109,25 @@ async def aws_sign_in(site: Site, request: Request) -> Response:
 
 def issue_for_aws(
     site: Site,
-    user: WebUser,
-    roles: Sequence[RoleChoice],
+    user: User,
+    roles: Sequence[AwsRole],
     sp: ServiceProvider,
     state: SignedIn,
     now: datetime,
 ) -> IssuedResponse:
     """``IdentityProvider.issue_aws`` with the user's AWS attributes (AWS.md section 1)."""
     return site.settings.provider.issue_aws(
-        name_id=user.name_id or user.name,
-        roles=[AwsRole(role_arn=r.role_arn, provider_arn=r.provider_arn) for r in roles],
-        session_name=user.name,
+        name_id=user.name_id,
+        roles=list(roles),
+        session_name=user.session_name,
         session_duration=user.session_duration,
         source_identity=user.source_identity,
         principal_tags=dict(user.tags) or None,
         transitive_tag_keys=tuple(user.transitive_tags),
         attributes={k: list(v) for k, v in user.attributes.items()} or None,
         partition=sp.partition,
-        region=sp.region,
+        recipient=sp.default_acs(),
+        audience=sp.entity_id,
         sign=sp.sign,
         encrypt_to=sp.encrypt_to,
         session_index=state.session_index,
@@ -224,7 +225,7 @@ def _name_id_format(requested: str | None) -> NameIDFormat | None:
 
 
 def issue_for_sp(
-    site: Site, user: WebUser, sp: ServiceProvider, pending: PendingRequest, state: SignedIn, now: datetime
+    site: Site, user: User, sp: ServiceProvider, pending: PendingRequest, state: SignedIn, now: datetime
 ) -> IssuedResponse:
     """``IdentityProvider.issue`` for a generic SP: the ACS from metadata, InResponseTo the request."""
     extra: dict[str, Any] = {}
@@ -232,7 +233,7 @@ def issue_for_sp(
     if fmt is not None:
         extra["name_id_format"] = fmt
     return site.settings.provider.issue(
-        name_id=user.name_id or user.name,
+        name_id=user.name_id,
         acs_url=pending.acs_url,
         audience=sp.entity_id,
         attributes={k: list(v) for k, v in user.attributes.items()} or None,
@@ -270,7 +271,7 @@ def _logout(site: Site, request: Request, message: IncomingMessage) -> Response:
     state = current_user(request.session, now)
     if state is not None:
         user = site.settings.users.get(state.user)
-        name_id = (user.name_id or user.name) if user is not None else None
+        name_id = user.name_id if user is not None else None
         same_session = not info.session_indexes or state.session_index in info.session_indexes
         if name_id == info.name_id and same_session:
             sign_out(request.session)

@@ -37,6 +37,9 @@ from saml_core import utcnow
 
 from . import _web_sso as sso
 from ._web_config import WebSettings
+from ._web_config import check_password
+from ._web_config import role_account
+from ._web_config import role_name
 from ._web_http import SESSION_COOKIE
 from ._web_http import Site
 from ._web_http import continue_url
@@ -87,7 +90,7 @@ async def login_submit(site: Site, request: Request) -> Response:
     if pending:
         site.pending.loads(pending)  # refuse a forged or stale token before checking the password
     user = site.settings.users.get(username)
-    if user is None or not user.check_password(password):
+    if user is None or not check_password(user, password):
         log.info("login failed for %r", username[:64])
         page = login_page(
             idp_name=site.name,
@@ -120,8 +123,8 @@ async def portal(site: Site, request: Request) -> Response:
         sign_out(request.session)
         return redirect("/login")
     accounts: dict[str, list[tuple[str, str]]] = {}
-    for role in sorted(user.roles, key=lambda r: (r.account, r.role_name)):
-        accounts.setdefault(role.account, []).append((role.role_name, role.role_arn))
+    for role in sorted(user.roles, key=lambda r: (role_account(r), role_name(r))):
+        accounts.setdefault(role_account(role), []).append((role_name(role), role.role_arn))
     page = portal_page(
         idp_name=site.name, user=user.name, csrf=csrf_token(request.session), accounts=accounts
     )

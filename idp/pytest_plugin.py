@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from idp import IdentityProvider
+    from idp._issue import IdentityProvider
     from idp.testing import IdPServer
 
 

@@ -10,34 +10,50 @@ The pytest plugin (``idp.pytest_plugin``) wraps both as the ``saml_idp`` and ``s
 
 from __future__ import annotations
 
+import html
+import re
 import socket
 import threading
 import time
 from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
+from datetime import datetime
 from types import TracebackType
+from typing import Any
 
 import uvicorn
+from lxml import etree
 
 from saml_core import KeyPair
+from saml_core import format_instant
+from saml_core import new_id
+from saml_core import sign_enveloped
+from saml_core import utcnow
+from saml_core.constants import NS
+from saml_core.constants import Binding
 from saml_core.errors import ConfigError
 
 from ._aws import AwsRole
-from ._embedded import aws_service_provider
 from ._issue import IdentityProvider
+from ._web_bindings import encode_redirect
 from ._web_config import Directory
-from ._web_config import RoleChoice
 from ._web_config import WebSettings
-from ._web_config import WebUser
+from ._web_sps import Endpoint
 from ._web_sps import Registry
 from ._web_sps import ServiceProvider
+from ._web_sps import aws_service_provider
+from ._web_sps import sp_from_metadata
 from .app import create_app
+from .config import Secret
+from .config import User
 
 TEST_ENTITY_ID = "https://idp.example.test/"
+_FORM = re.compile(r'<form[^>]*\saction="(?P<action>[^"]*)"', re.S)
+_INPUT = re.compile(r'<input type="hidden" name="(?P<name>[^"]+)" value="(?P<value>[^"]*)"')
 TEST_ACCOUNT = "111111111111"
 
-RoleSpec = str | AwsRole | RoleChoice
+RoleSpec = str | AwsRole
 
 
 def make_identity_provider(
@@ -47,19 +63,47 @@ def make_identity_provider(
     return IdentityProvider(entity_id, keys or KeyPair.generate(common_name="saml-idp test"))
 
 
-def role_choice(spec: RoleSpec, provider_arn: str) -> RoleChoice:
-    """``role,provider``, an AwsRole, or a bare role ARN (paired with ``provider_arn``'s name)."""
-    if isinstance(spec, RoleChoice):
-        return spec
+def aws_role(spec: RoleSpec, provider_arn: str) -> AwsRole:
+    """``role,provider``, an AwsRole, or a bare role ARN (paired with a provider of ``provider_arn``'s name
+    in the role's own account)."""
     if isinstance(spec, AwsRole):
-        return RoleChoice(spec.role_arn, spec.provider_arn)
+        return spec
     if "," in spec:
-        return RoleChoice.parse(spec)
+        return AwsRole.parse(spec)
     parts = spec.split(":")
     if len(parts) < 6 or ":role/" not in spec:
         raise ConfigError(f"not a role ARN: {spec[:200]!r}")
     provider_name = provider_arn.rsplit("/", 1)[-1]
-    return RoleChoice(spec, f"arn:{parts[1]}:iam::{parts[4]}:saml-provider/{provider_name}")
+    return AwsRole(spec, f"arn:{parts[1]}:iam::{parts[4]}:saml-provider/{provider_name}")
+
+
+def make_user(
+    name: str,
+    password: str,
+    roles: Sequence[AwsRole] = (),
+    attributes: Mapping[str, Sequence[str] | str] | None = None,
+    *,
+    name_id: str | None = None,
+    session_name: str | None = None,
+    session_duration: int | None = None,
+    source_identity: str | None = None,
+    tags: Mapping[str, str] | None = None,
+    transitive_tags: Sequence[str] = (),
+) -> User:
+    """A directory entry (``idp.config.User``) with a plain password."""
+    attrs = {k: (v,) if isinstance(v, str) else tuple(v) for k, v in (attributes or {}).items()}
+    return User(
+        name=name,
+        password=Secret(password),
+        name_id=name_id or name,
+        session_name=session_name or name,
+        attributes=attrs,
+        session_duration=session_duration,
+        source_identity=source_identity,
+        tags=dict(tags or {}),
+        transitive_tags=tuple(transitive_tags),
+        roles=tuple(roles),
+    )
 
 
 class IdPServer:
@@ -77,7 +121,7 @@ class IdPServer:
         keys: KeyPair | Sequence[KeyPair] | None = None,
         aws_acs_url: str | None = None,
         provider_name: str = "DemoIdP",
-        users: Iterable[WebUser] = (),
+        users: Iterable[User] = (),
         service_providers: Iterable[ServiceProvider] = (),
         session_lifetime: int = 3600,
     ) -> None:
@@ -91,7 +135,7 @@ class IdPServer:
             entity_id, key_list, sso_url=self.url + "/sso", slo_url=self.url + "/slo"
         )
         self.provider_arn = f"arn:aws:iam::{TEST_ACCOUNT}:saml-provider/{provider_name}"
-        sps = [aws_service_provider(post_to=aws_acs_url), *service_providers]
+        sps = [aws_service_provider(acs_url=aws_acs_url), *service_providers]
         self.settings = WebSettings(
             provider=self.provider,
             keys=key_list,
@@ -118,32 +162,22 @@ class IdPServer:
         password: str,
         roles: Sequence[RoleSpec] = (),
         attributes: Mapping[str, Sequence[str] | str] | None = None,
-        *,
-        name_id: str | None = None,
-        session_duration: int | None = None,
-        source_identity: str | None = None,
-        tags: Mapping[str, str] | None = None,
-        transitive_tags: Sequence[str] = (),
-    ) -> WebUser:
-        """Add (or replace) a user who signs in with ``password`` and may assume ``roles``."""
-        attrs = {k: (v,) if isinstance(v, str) else tuple(v) for k, v in (attributes or {}).items()}
-        user = WebUser(
-            name=name,
-            password=password,
-            attributes=attrs,
-            name_id=name_id,
-            session_duration=session_duration,
-            source_identity=source_identity,
-            tags=dict(tags or {}),
-            transitive_tags=tuple(transitive_tags),
-            roles=tuple(role_choice(r, self.provider_arn) for r in roles),
+        **options: Any,
+    ) -> User:
+        """Add (or replace) a user who signs in with ``password`` and may assume ``roles`` (``role,provider``
+        strings, AwsRoles, or bare role ARNs). ``options``: name_id, session_name, session_duration,
+        source_identity, tags, transitive_tags."""
+        user = make_user(
+            name, password, [aws_role(r, self.provider_arn) for r in roles], attributes, **options
         )
         self.settings.users.add(user)
         return user
 
-    def add_sp(self, sp: ServiceProvider) -> ServiceProvider:
-        self.settings.add_sp(sp)
-        return sp
+    def add_sp(self, sp: ServiceProvider | bytes, *, name: str = "sp") -> ServiceProvider:
+        """Register an SP: a ``ServiceProvider``, or its metadata XML."""
+        entry = sp_from_metadata(name, sp) if isinstance(sp, bytes) else sp
+        self.settings.add_sp(entry)
+        return entry
 
     def start(self) -> IdPServer:
         config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
@@ -175,3 +209,128 @@ class IdPServer:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+# ------------------------------------------------------------------------------ a scripted SP
+
+
+def service_provider(
+    *,
+    entity_id: str = "https://sp.example.test/",
+    acs_url: str = "https://sp.example.test/acs",
+    slo_url: str | None = None,
+    slo_binding: Binding = Binding.HTTP_REDIRECT,
+    keys: KeyPair | None = None,
+    authn_requests_signed: bool = False,
+    name: str = "sp",
+) -> ServiceProvider:
+    """A generic SP as if read from its metadata: one HTTP-POST ACS, optional SLO, its signing key."""
+    return ServiceProvider(
+        name=name,
+        entity_id=entity_id,
+        acs=(Endpoint(Binding.HTTP_POST, acs_url, index=0, is_default=True),),
+        slo=(Endpoint(slo_binding, slo_url),) if slo_url else (),
+        signing_keys=(keys.trusted,) if keys is not None else (),
+        authn_requests_signed=authn_requests_signed,
+    )
+
+
+def _protocol_root(
+    tag: str, *, issuer: str, destination: str | None, request_id: str | None, now: datetime | None
+) -> etree._Element:
+    root = etree.Element(NS.samlp(tag), nsmap={"samlp": NS.SAMLP, "saml": NS.SAML})
+    root.set("ID", request_id or new_id())
+    root.set("Version", "2.0")
+    root.set("IssueInstant", format_instant(now or utcnow()))
+    if destination is not None:
+        root.set("Destination", destination)
+    etree.SubElement(root, NS.saml("Issuer")).text = issuer
+    return root
+
+
+def authn_request(
+    *,
+    issuer: str = "https://sp.example.test/",
+    destination: str | None = None,
+    acs_url: str | None = None,
+    acs_index: int | None = None,
+    force_authn: bool = False,
+    is_passive: bool = False,
+    request_id: str | None = None,
+    now: datetime | None = None,
+    sign_with: KeyPair | None = None,
+) -> bytes:
+    """An AuthnRequest as an SP sends it; ``sign_with`` adds an enveloped signature (HTTP-POST binding)."""
+    root = _protocol_root(
+        "AuthnRequest", issuer=issuer, destination=destination, request_id=request_id, now=now
+    )
+    if acs_url is not None:
+        root.set("AssertionConsumerServiceURL", acs_url)
+        root.set("ProtocolBinding", Binding.HTTP_POST.value)
+    if acs_index is not None:
+        root.set("AssertionConsumerServiceIndex", str(acs_index))
+    if force_authn:
+        root.set("ForceAuthn", "true")
+    if is_passive:
+        root.set("IsPassive", "true")
+    if sign_with is not None:
+        sign_enveloped(root, sign_with)
+    return bytes(etree.tostring(root))
+
+
+def logout_request(
+    *,
+    name_id: str,
+    issuer: str = "https://sp.example.test/",
+    destination: str | None = None,
+    session_index: str | None = None,
+    request_id: str | None = None,
+    now: datetime | None = None,
+    sign_with: KeyPair | None = None,
+) -> bytes:
+    """A LogoutRequest as an SP sends it; ``sign_with`` adds an enveloped signature (HTTP-POST binding)."""
+    root = _protocol_root(
+        "LogoutRequest", issuer=issuer, destination=destination, request_id=request_id, now=now
+    )
+    etree.SubElement(root, NS.saml("NameID")).text = name_id
+    if session_index is not None:
+        etree.SubElement(root, NS.samlp("SessionIndex")).text = session_index
+    if sign_with is not None:
+        sign_enveloped(root, sign_with)
+    return bytes(etree.tostring(root))
+
+
+def redirect_query(xml: bytes, *, relay_state: str | None = None, sign_with: KeyPair | None = None) -> str:
+    """The HTTP-Redirect query string for a request (DEFLATE, base64, URL-encoding, query signature)."""
+    return encode_redirect(xml, "SAMLRequest", relay_state=relay_state, keys=sign_with)
+
+
+# ----------------------------------------------------------------------------- driving the pages
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    """The hidden inputs of a page of this IdP (first occurrence of each name), unescaped."""
+    fields: dict[str, str] = {}
+    for match in _INPUT.finditer(page):
+        fields.setdefault(html.unescape(match["name"]), html.unescape(match["value"]))
+    return fields
+
+
+def post_form(page: str) -> tuple[str, dict[str, str]]:
+    """The auto-POST form of a page (action, hidden fields): where the browser would send the message."""
+    start = page.find('id="saml-post"')
+    if start < 0:
+        raise ValueError("the page has no auto-POST form")
+    form = page[page.rfind("<form", 0, start) :]
+    match = _FORM.search(form)
+    if match is None:
+        raise ValueError("the page has no auto-POST form")
+    return html.unescape(match["action"]), hidden_fields(form[: form.find("</form>")])
+
+
+def sign_in(client: Any, username: str, password: str, *, pending: str = "") -> Any:
+    """Log in through the form with an httpx-style client (cookies kept): GET /login, then POST it."""
+    page = client.get("/login" + (f"?t={pending}" if pending else ""))
+    token = hidden_fields(page.text)["csrf_token"]
+    data = {"csrf_token": token, "username": username, "password": password, "t": pending}
+    return client.post("/login", data=data, follow_redirects=False)
