@@ -490,8 +490,7 @@ def _verify_pss(info: SignatureInfo, key: TrustedKey) -> bool:
     public = key.public_key
     if not isinstance(public, rsa.RSAPublicKey):
         return False
-    signed_info = info.signature[0]
-    data = _canonicalize(signed_info, info.c14n, info.c14n_prefixes)
+    data = _canonical_signed_info(info)
     algorithm = _PSS_HASH[info.method]()
     pss = padding.PSS(mgf=padding.MGF1(algorithm), salt_length=algorithm.digest_size)
     try:
@@ -502,7 +501,13 @@ def _verify_pss(info: SignatureInfo, key: TrustedKey) -> bool:
 
 
 def _canonicalize(node: Element, method: Transform, prefixes: tuple[str, ...]) -> bytes:
-    # c14n 1.1 differs from 1.0 only for xml:* attribute inheritance; the digest check catches any gap
+    """c14n of ``node`` as a document subset, in its document context, never touching the input.
+
+    lxml canonicalises a subtree with every in-scope namespace of its ancestors (what inclusive c14n and an
+    exc-c14n InclusiveNamespaces PrefixList need), but neither a deep copy of the subtree (it drops unused
+    ancestor declarations) nor lxml imports the ancestors' xml:* attributes that inclusive c14n puts on the
+    apex; ``_apex_copy`` does both. c14n 1.1's xml:base fix-up is not emulated: such input fails closed.
+    """
     return etree.tostring(
         node,
         method="c14n",
@@ -512,9 +517,48 @@ def _canonicalize(node: Element, method: Transform, prefixes: tuple[str, ...]) -
     )
 
 
+def _apex_copy(node: Element, method: Transform) -> Element:
+    """``node`` in a deep copy of its whole document, plus inherited xml:* attributes for inclusive c14n."""
+    path: list[int] = []
+    current = node
+    parent = current.getparent()
+    while parent is not None:
+        path.append(parent.index(current))
+        current, parent = parent, parent.getparent()
+    copied = copy.deepcopy(current)
+    for index in reversed(path):
+        copied = copied[index]
+    if method is not Transform.EXC_C14N:
+        for name, value in _inherited_xml_attributes(node, method).items():
+            copied.set(name, value)
+    return copied
+
+
+_XML_ATTR = "{http://www.w3.org/XML/1998/namespace}"
+_NOT_INHERITED_C14N11 = frozenset({_XML_ATTR + "id", _XML_ATTR + "base"})
+
+
+def _inherited_xml_attributes(node: Element, method: Transform) -> dict[str, str]:
+    """C14N 1.0 section 2.4 / 1.1 section 2.4: the nearest ancestor's xml:* values the apex does not carry."""
+    found: dict[str, str] = {}
+    for ancestor in node.iterancestors():
+        for raw_name, raw_value in ancestor.attrib.items():
+            name = str(raw_name)
+            if not name.startswith(_XML_ATTR) or name in found or name in node.attrib:
+                continue
+            if method is Transform.C14N11 and name in _NOT_INHERITED_C14N11:
+                continue
+            found[name] = str(raw_value)
+    return found
+
+
+def _canonical_signed_info(info: SignatureInfo) -> bytes:
+    return _canonicalize(_apex_copy(info.signature[0], info.c14n), info.c14n, info.c14n_prefixes)
+
+
 def _canonical_reference_bytes(element: Element, info: SignatureInfo) -> bytes:
     """The referenced element after the enveloped transform, canonicalised: a copy, never the input."""
-    clone = copy.deepcopy(element)
+    clone = _apex_copy(element, info.ref_c14n)
     (signature,) = children(clone, DS_SIGNATURE)
     tail = signature.tail
     if tail:
