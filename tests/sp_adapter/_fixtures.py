@@ -1,4 +1,4 @@
-"""F0 fixtures of SECURITY.md section 2.0, built with lxml and saml_core.sign_enveloped (no IdP package needed).
+"""F0 fixtures of SECURITY.md section 2.0, built with lxml and saml_core.sign_enveloped (no IdP package).
 
 ``build_response()`` returns the unsigned F0 ``samlp:Response`` tree (IDs ``_R`` and ``_A``); ``sign_variant``
 applies one of the variants F0-RA, F0-R, F0-A, F0-EA, F0-ERA, F0-ER; ``f0()`` does both and returns bytes.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 from collections.abc import Iterable
 from collections.abc import Mapping
 from collections.abc import Sequence
@@ -125,9 +126,17 @@ def build_response(
     _el(status, NS.samlp("StatusCode"), Value=_SUCCESS)
     response.append(
         build_assertion(
-            now=now, issuer=issuer, name_id=name_id, roles=roles, session_name=session_name,
-            attributes=attributes, recipient=recipient, audiences=audiences, in_response_to=in_response_to,
-            assertion_id=assertion_id, lifetime=lifetime,
+            now=now,
+            issuer=issuer,
+            name_id=name_id,
+            roles=roles,
+            session_name=session_name,
+            attributes=attributes,
+            recipient=recipient,
+            audiences=audiences,
+            in_response_to=in_response_to,
+            assertion_id=assertion_id,
+            lifetime=lifetime,
         )
     )
     return response
@@ -162,7 +171,10 @@ def build_assertion(
     if in_response_to is not None:
         data.set("InResponseTo", in_response_to)
     conditions = _el(
-        assertion, NS.saml("Conditions"), NotBefore=format_instant(now - timedelta(minutes=1)), NotOnOrAfter=end
+        assertion,
+        NS.saml("Conditions"),
+        NotBefore=format_instant(now - timedelta(minutes=1)),
+        NotOnOrAfter=end,
     )
     restriction = _el(conditions, NS.saml("AudienceRestriction"))
     for audience in audiences:
@@ -197,7 +209,10 @@ def assertion_of(response: etree._Element) -> etree._Element:
 
 
 def sign_assertion(
-    response: etree._Element, keys: KeyPair | None = None, *, method: SignatureMethod | None = None,
+    response: etree._Element,
+    keys: KeyPair | None = None,
+    *,
+    method: SignatureMethod | None = None,
     digest: DigestMethod = DigestMethod.SHA256,
 ) -> etree._Element:
     sign_enveloped(assertion_of(response), keys or idp_keys(), method=method, digest=digest)
@@ -205,7 +220,10 @@ def sign_assertion(
 
 
 def sign_response(
-    response: etree._Element, keys: KeyPair | None = None, *, method: SignatureMethod | None = None,
+    response: etree._Element,
+    keys: KeyPair | None = None,
+    *,
+    method: SignatureMethod | None = None,
     digest: DigestMethod = DigestMethod.SHA256,
 ) -> etree._Element:
     sign_enveloped(response, keys or idp_keys(), method=method, digest=digest)
@@ -213,7 +231,10 @@ def sign_response(
 
 
 def encrypt_assertion(
-    response: etree._Element, recipient: KeyPair | None = None, *, cipher: BlockCipher = BlockCipher.AES256_GCM
+    response: etree._Element,
+    recipient: KeyPair | None = None,
+    *,
+    cipher: BlockCipher = BlockCipher.AES256_GCM,
 ) -> etree._Element:
     """Replace the Assertion by saml:EncryptedAssertion(xenc:EncryptedData) for the SP's key."""
     assertion = assertion_of(response)
@@ -240,12 +261,110 @@ def sign_variant(
     return response
 
 
+_C14N_URIS = {
+    "exc": "http://www.w3.org/2001/10/xml-exc-c14n#",
+    "c14n": "http://www.w3.org/TR/2001/REC-xml-c14n-20010315",
+    "c14n11": "http://www.w3.org/2006/12/xml-c14n11",
+}
+ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+
+
+def manual_sign(
+    element: etree._Element,
+    keys: KeyPair | None = None,
+    *,
+    method: SignatureMethod = SignatureMethod.RSA_SHA256,
+    digest: DigestMethod = DigestMethod.SHA256,
+    prefix: str | None = "ds",
+    uri: str | None = None,
+    transforms: Sequence[str] | None = None,
+    c14n: str = "exc",
+    inclusive_prefixes: Sequence[str] = (),
+    include_certificate: bool = True,
+    wrap: int | None = None,
+) -> etree._Element:
+    """An enveloped signature built by hand with ``cryptography``, for fixture-mode shapes that
+    ``sign_enveloped`` cannot make: a default-namespace ``ds``, RSA-PSS, ``URI=""``, odd transforms,
+    line-wrapped values. Signs exactly as XML-DSig says (c14n of the element without the Signature, then of
+    SignedInfo in its final context); inserted after the element's Issuer.
+    """
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+
+    keys = keys or idp_keys()
+    exclusive = c14n == "exc"
+    hash_cls = {
+        "sha1": hashes.SHA1,
+        "sha256": hashes.SHA256,
+        "sha384": hashes.SHA384,
+        "sha512": hashes.SHA512,
+    }
+    ref_c14n = etree.tostring(
+        element,
+        method="c14n",
+        exclusive=exclusive,
+        with_comments=False,
+        inclusive_ns_prefixes=list(inclusive_prefixes) or None,
+    )
+    digest_value = base64.b64encode(hashlib.new(digest.hashlib_name, ref_c14n).digest()).decode()
+    q = NS.ds
+    signature = etree.Element(q("Signature"), nsmap={prefix: NS.DS})
+    issuer = element[0] if len(element) and element[0].tag == NS.saml("Issuer") else None
+    if issuer is not None:
+        issuer.addnext(signature)
+    else:
+        element.insert(0, signature)
+    signed_info = _el(signature, q("SignedInfo"))
+    _el(signed_info, q("CanonicalizationMethod"), Algorithm=_C14N_URIS[c14n])
+    _el(signed_info, q("SignatureMethod"), Algorithm=method.value)
+    reference = _el(signed_info, q("Reference"), URI=uri if uri is not None else "#" + element.get("ID", ""))
+    transforms_node = _el(reference, q("Transforms"))
+    for algorithm in transforms if transforms is not None else (ENVELOPED, _C14N_URIS[c14n]):
+        transform = _el(transforms_node, q("Transform"), Algorithm=algorithm)
+        if algorithm == _C14N_URIS["exc"] and inclusive_prefixes:
+            _el(transform, f"{{{NS.EC}}}InclusiveNamespaces", PrefixList=" ".join(inclusive_prefixes))
+    _el(reference, q("DigestMethod"), Algorithm=digest.value)
+    _el(reference, q("DigestValue"), digest_value)
+    data = etree.tostring(signed_info, method="c14n", exclusive=exclusive, with_comments=False)
+    private = keys.private_key
+    hash_name = method.name.rsplit("_", 1)[1].lower()
+    algorithm = hash_cls[hash_name]()
+    if method.is_ec:
+        assert isinstance(private, ec.EllipticCurvePrivateKey)
+        r, s_ = decode_dss_signature(private.sign(data, ec.ECDSA(algorithm)))
+        size = (private.curve.key_size + 7) // 8
+        value = r.to_bytes(size, "big") + s_.to_bytes(size, "big")
+    elif "PSS" in method.name:
+        pss = padding.PSS(mgf=padding.MGF1(algorithm), salt_length=algorithm.digest_size)
+        value = private.sign(data, pss, algorithm)  # type: ignore[call-arg, arg-type]
+    else:
+        value = private.sign(data, padding.PKCS1v15(), algorithm)  # type: ignore[call-arg, arg-type]
+    _el(signature, q("SignatureValue"), _wrap(base64.b64encode(value).decode(), wrap))
+    if include_certificate:
+        x509 = _el(_el(signature, q("KeyInfo")), q("X509Data"))
+        _el(x509, q("X509Certificate"), _wrap(keys.cert_b64, wrap))
+    return signature
+
+
+def _wrap(text: str, width: int | None) -> str:
+    if not width:
+        return text
+    return "\n" + "\n".join(text[i : i + width] for i in range(0, len(text), width)) + "\n"
+
+
 def serialize(tree: etree._Element) -> bytes:
     return etree.tostring(tree, encoding="UTF-8", xml_declaration=False)
 
 
-def f0(variant: str = "RA", *, keys: KeyPair | None = None, sign_options: Mapping[str, Any] | None = None,
-       **fields: Any) -> bytes:
+def f0(
+    variant: str = "RA",
+    *,
+    keys: KeyPair | None = None,
+    sign_options: Mapping[str, Any] | None = None,
+    **fields: Any,
+) -> bytes:
     """F0 in one variant, as XML bytes."""
     return serialize(sign_variant(build_response(**fields), variant, keys, **dict(sign_options or {})))
 

@@ -1,0 +1,179 @@
+"""Validation throughput: sp_adapter.validate_response next to python3-saml and a raw floor, in one run.
+
+    .venv/bin/python bench/bench_validate.py [--seconds 2] [--variant A --variant RA]
+
+For each F0 variant (SECURITY.md 2.0, RSA-2048, exc-c14n, RSA-SHA256) it measures, on the same bytes and with
+keys loaded once:
+
+* ``ours``: ``validate_response`` under ``Policy.aws()`` with a pinned certificate;
+* ``python3-saml``: ``OneLogin_Saml2_Response(settings, b64).is_valid(request_data)`` with strict settings and
+  the same certificate (it must return True, else the run aborts);
+* ``floor``: the least any verifier must do: base64-decode, parse with lxml, exc-c14n of each signed element
+  without its Signature, SHA-256, c14n of SignedInfo, RSA PKCS#1 v1.5 verify with ``cryptography``.
+
+Targets (issue 4): ours >= 10x python3-saml, ours >= 0.5x the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import copy
+import hashlib
+import json
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from lxml import etree
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sp_adapter import Policy  # noqa: E402
+from sp_adapter import validate_response  # noqa: E402
+from tests.sp_adapter import _fixtures as fx  # noqa: E402
+
+DS = "{http://www.w3.org/2000/09/xmldsig#}"
+
+
+def _rate(function: Callable[[], object], seconds: float) -> float:
+    """Calls per second over at least ``seconds`` (after one warm-up call)."""
+    function()
+    calls, start = 0, time.perf_counter()
+    deadline = start + seconds
+    batch = 10
+    while True:
+        for _ in range(batch):
+            function()
+        calls += batch
+        now = time.perf_counter()
+        if now >= deadline:
+            return calls / (now - start)
+
+
+def _ours(b64: str, now: datetime) -> Callable[[], object]:
+    trust = fx.trust()
+    policy = Policy.aws()
+    return lambda: validate_response(b64, trust=trust, policy=policy, now=now)
+
+
+def _python3_saml(b64: str) -> Callable[[], object]:
+    from onelogin.saml2.response import OneLogin_Saml2_Response
+    from onelogin.saml2.settings import OneLogin_Saml2_Settings
+
+    cert_b64 = "".join(fx.idp_keys().cert_pem.decode().splitlines()[1:-1])
+    settings = OneLogin_Saml2_Settings(
+        {
+            "strict": True,
+            "sp": {
+                "entityId": fx.AUDIENCE,
+                "assertionConsumerService": {"url": fx.ACS},
+            },
+            "idp": {
+                "entityId": fx.IDP,
+                "singleSignOnService": {"url": "https://idp.example.test/sso"},
+                "x509cert": cert_b64,
+            },
+            "security": {"wantAssertionsSigned": False, "rejectDeprecatedAlgorithm": True},
+        },
+        sp_validation_only=True,
+    )
+    request = {
+        "https": "on",
+        "http_host": "signin.aws.amazon.com",
+        "script_name": "/saml",
+        "server_port": 443,
+    }
+
+    def run() -> bool:
+        response = OneLogin_Saml2_Response(settings, b64)
+        if not response.is_valid(request):
+            raise SystemExit(f"python3-saml rejected the benchmark response: {response.get_error()}")
+        return True
+
+    return run
+
+
+def _floor(b64: str) -> Callable[[], object]:
+    public = x509.load_pem_x509_certificate(fx.idp_keys().cert_pem).public_key()
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+
+    def verify(element: etree._Element) -> None:
+        signature = element.find(DS + "Signature")
+        clone = copy.deepcopy(element)
+        clone.remove(clone.find(DS + "Signature"))
+        digest = hashlib.sha256(
+            etree.tostring(clone, method="c14n", exclusive=True, with_comments=False)
+        ).digest()
+        signed_info = signature.find(DS + "SignedInfo")
+        expected = base64.b64decode(signed_info.find(f"{DS}Reference/{DS}DigestValue").text)
+        if digest != expected:
+            raise SystemExit("floor: digest mismatch")
+        value = base64.b64decode(signature.find(DS + "SignatureValue").text)
+        data = etree.tostring(signed_info, method="c14n", exclusive=True, with_comments=False)
+        public.verify(value, data, padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr, call-arg]
+
+    def run() -> None:
+        root = etree.fromstring(base64.b64decode(b64), parser)  # noqa: S320 - the hardened options above
+        for element in (root, root.find("{urn:oasis:names:tc:SAML:2.0:assertion}Assertion")):
+            if element is not None and element.find(DS + "Signature") is not None:
+                verify(element)
+
+    return run
+
+
+def run(variants: list[str], seconds: float) -> list[dict[str, Any]]:
+    rows = []
+    now = datetime.now(UTC).replace(microsecond=0)
+    for variant in variants:
+        b64 = fx.f0_b64(variant, now=now)
+        ours = _rate(_ours(b64, now), seconds)
+        peer = _rate(_python3_saml(b64), seconds)
+        floor = _rate(_floor(b64), seconds)
+        rows.append(
+            {
+                "variant": f"F0-{variant}",
+                "ours_ops": round(ours),
+                "python3_saml_ops": round(peer),
+                "floor_ops": round(floor),
+                "vs_python3_saml": round(ours / peer, 2),
+                "vs_floor": round(ours / floor, 2),
+            }
+        )
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=2.0, help="time per measurement")
+    parser.add_argument(
+        "--variant", action="append", choices=["A", "R", "RA"], help="F0 variants (default A, RA)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    args = parser.parse_args(argv)
+    rows = run(args.variant or ["A", "RA"], args.seconds)
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    header = ("response", "ours/s", "python3-saml/s", "floor/s", "x python3-saml", "x floor")
+    print(f"{header[0]:10} {header[1]:>8} {header[2]:>15} {header[3]:>8} {header[4]:>15} {header[5]:>8}")
+    for row in rows:
+        print(
+            f"{row['variant']:10} {row['ours_ops']:>8} {row['python3_saml_ops']:>15} {row['floor_ops']:>8}"
+            f" {row['vs_python3_saml']:>15.2f} {row['vs_floor']:>8.2f}"
+        )
+    print("targets: >= 10x python3-saml, >= 0.5x floor")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
