@@ -25,6 +25,11 @@ def rsa_keys() -> KeyPair:
 
 
 @pytest.fixture(scope="session")
+def old_rsa_keys() -> KeyPair:
+    return KeyPair.generate("rsa-2048", common_name="idp-test-old")
+
+
+@pytest.fixture(scope="session")
 def ec_keys() -> KeyPair:
     return KeyPair.generate("ec-p256", common_name="idp-test-ec")
 
