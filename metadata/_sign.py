@@ -24,6 +24,7 @@ from saml_core import KeyPair
 from saml_core import SAMLError
 from saml_core import SignaturePolicy
 from saml_core import TrustedKey
+from saml_core import VerifiedElement
 from saml_core import XMLLimits
 from saml_core import children
 from saml_core import ensure_aware
@@ -82,6 +83,18 @@ def verify(
     Raises MetadataError with the saml_core code (signature_missing, signature_invalid, untrusted_key,
     signature_profile_violation, algorithm_forbidden, weak_key, ...) or ``metadata_expired``.
     """
+    return verify_detailed(xml, certs, now=now, policy=policy, limits=limits)[0]
+
+
+def verify_detailed(
+    xml: bytes,
+    certs: Sequence[CertSource],
+    *,
+    now: datetime | None = None,
+    policy: SignaturePolicy = DEFAULT_POLICY,
+    limits: XMLLimits = METADATA_LIMITS,
+) -> tuple[Metadata, VerifiedElement]:
+    """``verify``, also returning saml_core's VerifiedElement (the key that verified, the algorithms)."""
     moment = ensure_aware(now) if now is not None else utcnow()
     if not certs:
         raise MetadataError("no certificate to verify with (--cert)")
@@ -93,7 +106,7 @@ def verify(
         raise MetadataError.wrap(error) from None
     model = parse_element(verified.element)
     check_valid_until(model, moment)
-    return replace(model, signed=True)
+    return replace(model, signed=True), verified
 
 
 def check_valid_until(model: Metadata, now: datetime) -> None:
