@@ -20,7 +20,9 @@ import click
 from saml_core import KeyPair
 from saml_core import SAMLError
 from saml_core import TrustedKey
+from saml_core import new_id
 from saml_core import parse_instant
+from saml_core import sequential_ids
 from saml_core._cli import EXIT_USAGE
 from saml_core._cli import emit_error
 
@@ -83,6 +85,7 @@ class _Request:
     encrypt_cert: str | None
     faults: tuple[str, ...]
     now: str | None
+    sequential_ids: bool
     xml: bool
     json: bool
 
@@ -123,6 +126,11 @@ class _Request:
     "--fault", "faults", multiple=True, metavar="NAME", help="Apply a fault (see `saml-idp faults`)."
 )
 @click.option("--now", help="Issue at this ISO 8601 instant (with zone), for reproducible output.")
+@click.option(
+    "--sequential-ids",
+    is_flag=True,
+    help="IDs _id1, _id2, ... instead of random ones (with --now: byte-stable).",
+)
 @click.option("--xml", is_flag=True, help="Print the XML instead of the base64.")
 @click.option("--json", "json_", is_flag=True, help="Errors as one JSON object on stderr.")
 def issue_command(**options: Any) -> None:
@@ -184,16 +192,19 @@ def _issue(request: _Request) -> IssuedResponse:
 
 
 def _provider(request: _Request, config: IdPConfig | None) -> IdentityProvider:
+    ids = sequential_ids() if request.sequential_ids else new_id
     if config is not None:
         if request.key or request.cert:
             raise IdPConfigError("give --config or --key/--cert, not both")
         if not config.keys:
             raise IdPConfigError(f"{request.config} configures no keys ([idp] keys = [...])")
-        return IdentityProvider(request.entity_id or config.entity_id, config.keys, sso_url=config.sso_url)
+        return IdentityProvider(
+            request.entity_id or config.entity_id, config.keys, sso_url=config.sso_url, id_source=ids
+        )
     if not (request.key and request.cert and request.entity_id):
         raise IdPConfigError("give --config FILE, or --key PEM --cert PEM --entity-id URI")
     keys = KeyPair.from_pem(Path(request.key).read_bytes(), Path(request.cert).read_bytes())
-    return IdentityProvider(request.entity_id, keys)
+    return IdentityProvider(request.entity_id, keys, id_source=ids)
 
 
 def _user(request: _Request, config: IdPConfig | None) -> User | None:
