@@ -37,8 +37,8 @@ class SignedIn:
     """The signed-in user, as the session cookie says."""
 
     user: str
-    auth_at: int
-    """Epoch seconds of the password check (AuthnInstant)."""
+    auth_at: float
+    """Epoch seconds of the password check (AuthnInstant), with sub-second precision for ForceAuthn."""
     expires_at: int
     session_index: str
 
@@ -49,7 +49,7 @@ def current_user(session: Session, now: datetime) -> SignedIn | None:
     if not isinstance(user, str):
         return None
     try:
-        state = SignedIn(user, int(session["auth_at"]), int(session["exp"]), str(session["sid"]))
+        state = SignedIn(user, float(session["auth_at"]), int(session["exp"]), str(session["sid"]))
     except (KeyError, TypeError, ValueError):
         session.clear()
         return None
@@ -62,8 +62,8 @@ def current_user(session: Session, now: datetime) -> SignedIn | None:
 def sign_in(session: Session, user: str, *, now: datetime, lifetime: int) -> SignedIn:
     """Start a fresh session (Rule 2: nothing survives from before the login, not even the CSRF token)."""
     session.clear()
-    auth_at = int(now.timestamp())
-    state = SignedIn(user, auth_at, auth_at + lifetime, "_" + secrets.token_hex(16))
+    auth_at = now.timestamp()
+    state = SignedIn(user, auth_at, int(auth_at) + lifetime, "_" + secrets.token_hex(16))
     session.update(
         user=state.user,
         auth_at=state.auth_at,
@@ -112,8 +112,8 @@ class PendingRequest:
     force_authn: bool
     is_passive: bool
     name_id_format: str | None
-    received_at: int
-    """Epoch seconds; with ForceAuthn, only a login at or after this instant counts."""
+    received_at: float
+    """Epoch seconds; with ForceAuthn, only a login after this instant counts."""
 
 
 class PendingCodec:

@@ -164,7 +164,7 @@ def _accept(site: Site, message: IncomingMessage) -> Response:
         force_authn=info.force_authn,
         is_passive=info.is_passive,
         name_id_format=info.name_id_format,
-        received_at=int(now.timestamp()),
+        received_at=now.timestamp(),
     )
     return redirect(continue_url(site.pending.dumps(pending)))
 
@@ -177,7 +177,7 @@ async def sso_continue(site: Site, request: Request) -> Response:
     sp = site.settings.service_providers.by_entity_id(pending.sp)
     state = current_user(request.session, now)
     user = site.settings.users.get(state.user) if state is not None else None
-    fresh = state is not None and (not pending.force_authn or state.auth_at >= pending.received_at)
+    fresh = state is not None and (not pending.force_authn or state.auth_at > pending.received_at)
     if state is None or user is None or not fresh:
         if pending.is_passive:
             return _no_passive(site, sp, pending, now)
