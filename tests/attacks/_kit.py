@@ -1,0 +1,236 @@
+"""Shared tools for the attack catalogue suite (SECURITY.md Part 2).
+
+Cases are built on the F0 fixtures of ``tests/sp_adapter/_fixtures.py`` (SECURITY.md 2.0) by lxml DOM mutation
+(attacker mode: mutate an IdP-signed tree; fixture mode: mutate the unsigned tree, then sign), or as exact bytes
+for family F. ``reject`` asserts the exact error code; ``accept`` asserts ACCEPT(orig): the identity returned is
+exactly the untouched original's, never the EVIL one.
+
+Code by rule (INTERFACES.md, SECURITY.md Part 1). Where one case breaks several rules, the first failing gate
+decides (R60): gate 1 transport, 2 parse, 3 shape (R11 root, R12 IDs, R13 assertion count, R14/R16 signature
+places, R7 caps, R10 schema, R15 presence), 4 profile, 5 crypto, 6 coverage, 8 protocol, 9 AWS, 10 replay.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+from collections.abc import Callable
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import pytest
+from lxml import etree
+
+from saml_core import NS
+from saml_core import KeyPair
+from sp_adapter import Policy
+from sp_adapter import Trust
+from sp_adapter import ValidatedAssertion
+from sp_adapter import ValidationError
+from sp_adapter import validate_response
+from tests.sp_adapter import _fixtures as fx
+
+Element = etree._Element
+
+# the error codes of INTERFACES.md, named once
+MALFORMED = "malformed_xml"
+DTD = "dtd_forbidden"
+TOO_LARGE = "too_large"
+NOT_A_RESPONSE = "not_a_response"
+STATUS = "status_not_success"
+ISSUER = "issuer_mismatch"
+SIG_MISSING = "signature_missing"
+SIG_INVALID = "signature_invalid"
+PROFILE = "signature_profile_violation"
+ALGORITHM = "algorithm_forbidden"
+UNTRUSTED = "untrusted_key"
+COUNT = "assertion_count"
+UNSIGNED = "unsigned_content"
+AUDIENCE = "audience_mismatch"
+RECIPIENT = "recipient_mismatch"
+DESTINATION = "destination_mismatch"
+EXPIRED = "expired"
+NOT_YET = "not_yet_valid"
+IN_RESPONSE_TO = "in_response_to_mismatch"
+REPLAYED = "replayed"
+SUBJECT = "subject_confirmation_invalid"
+DECRYPTION = "decryption_failed"
+CONDITION = "condition_unsupported"
+WEAK_KEY = "weak_key"
+AWS_ATTRIBUTE = "aws_attribute_invalid"
+AWS_ROLE = "aws_role_not_allowed"
+
+DS_SIGNATURE = NS.ds("Signature")
+ASSERTION = NS.saml("Assertion")
+EVIL_NAMES = (fx.EVIL_NAME_ID,)
+
+
+def options(**overrides: Any) -> dict[str, Any]:
+    """The validate_response keywords of the F0 world; overrides win."""
+    values: dict[str, Any] = {
+        "trust": fx.trust(),
+        "policy": fx.aws_policy(),
+        "now": fx.NOW,
+        "request_id": fx.REQUEST_ID,
+        "decrypt_keys": [fx.sp_keys()],
+    }
+    values.update(overrides)
+    return values
+
+
+def reject(data: bytes | str, code: str, **overrides: Any) -> ValidationError:
+    """The case is rejected with exactly ``code``; nothing is returned."""
+    with pytest.raises(ValidationError) as info:
+        validate_response(data, **options(**overrides))
+    assert info.value.code == code, f"expected {code}, got {info.value.code}: {info.value.detail}"
+    return info.value
+
+
+def accept(data: bytes | str, *, name_id: str = fx.NAME_ID, **overrides: Any) -> ValidatedAssertion:
+    """ACCEPT(orig): accepted, and the identity is the untouched original's (never EVIL's)."""
+    result = validate_response(data, **options(**overrides))
+    assert result.name_id == name_id
+    assert result.name_id != fx.EVIL_NAME_ID
+    assert result.issuer == fx.IDP
+    if result.aws is not None:
+        assert fx.ADMIN not in {role.role_arn for role in result.aws.roles}
+    return result
+
+
+# ------------------------------------------------------------------------------------------- trees
+
+
+def signed(variant: str = "A", **fields: Any) -> Element:
+    """An IdP-signed F0 tree in ``variant`` (RA, R, A, EA, ERA, ER), ready for attacker-mode mutation."""
+    return fx.parse(fx.f0(variant, **fields))
+
+
+def unsigned(**fields: Any) -> Element:
+    """The unsigned F0 tree, for fixture-mode mutation before ``sign``."""
+    return fx.build_response(**fields)
+
+
+def sign(tree: Element, variant: str = "RA", keys: KeyPair | None = None, **options: Any) -> bytes:
+    """Fixture mode: sign a mutated tree the way the IdP would (assertion first), return its bytes."""
+    return fx.serialize(fx.sign_variant(tree, variant, keys, **options))
+
+
+def dump(tree: Element) -> bytes:
+    return fx.serialize(tree)
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def assertion(tree: Element) -> Element:
+    """The one direct Assertion child of a Response tree."""
+    found = [child for child in tree if child.tag == ASSERTION]
+    assert len(found) == 1
+    return found[0]
+
+
+def signature(parent: Element) -> Element:
+    """The direct ds:Signature child of ``parent``."""
+    found = [child for child in parent if child.tag == DS_SIGNATURE]
+    assert len(found) == 1
+    return found[0]
+
+
+def strip_signature(parent: Element) -> Element:
+    """Remove the direct ds:Signature child(ren) of ``parent``; returns ``parent``."""
+    for child in [c for c in parent if c.tag == DS_SIGNATURE]:
+        parent.remove(child)
+    return parent
+
+
+def pristine(node: Element) -> Element:
+    """A deep copy of ``node`` without its own Signature."""
+    return strip_signature(copy.deepcopy(node))
+
+
+def evil(node: Element) -> Element:
+    """EVIL(x) (SECURITY.md 2.0) on ``node`` and everything under it."""
+    return fx.evil(node)
+
+
+def child(parent: Element, tag: str) -> Element:
+    found = [c for c in parent if c.tag == tag]
+    assert len(found) == 1, f"{tag}: {len(found)}"
+    return found[0]
+
+
+def path(parent: Element, *tags: str) -> Element:
+    node = parent
+    for tag in tags:
+        node = child(node, tag)
+    return node
+
+
+def name_id(tree: Element) -> Element:
+    return path(assertion(tree), NS.saml("Subject"), NS.saml("NameID"))
+
+
+def subject_data(tree: Element) -> Element:
+    return path(
+        assertion(tree), NS.saml("Subject"), NS.saml("SubjectConfirmation"), NS.saml("SubjectConfirmationData")
+    )
+
+
+def conditions(tree: Element) -> Element:
+    return child(assertion(tree), NS.saml("Conditions"))
+
+
+def attribute_statement(tree: Element) -> Element:
+    return child(assertion(tree), NS.saml("AttributeStatement"))
+
+
+def ds(local: str) -> str:
+    return NS.ds(local)
+
+
+def flip_base64_text(node: Element, index: int = 10) -> None:
+    """Change one character of base64 text so it still decodes (a flipped bit in the value)."""
+    text = "".join((node.text or "").split())
+    replacement = "A" if text[index] != "A" else "B"
+    node.text = text[:index] + replacement + text[index + 1 :]
+
+
+def replace_bytes(data: bytes, old: bytes, new: bytes, count: int = 1) -> bytes:
+    """Exact byte surgery for family F; fails loudly when ``old`` is not there."""
+    assert old in data, old
+    return data.replace(old, new, count)
+
+
+def trust_for(*keys: KeyPair, **options: Any) -> Trust:
+    return fx.trust(*keys, **options)
+
+
+def generic(**overrides: Any) -> Policy:
+    return fx.generic_policy(**overrides)
+
+
+Mutation = Callable[[Element], object]
+
+
+def fixture_mode(mutate: Mutation, variant: str = "RA", **fields: Any) -> bytes:
+    """Mutate the unsigned F0, then sign it: only the semantic check can catch the problem."""
+    tree = unsigned(**fields)
+    mutate(tree)
+    return sign(tree, variant)
+
+
+def attacker_mode(mutate: Mutation, variant: str = "RA", **fields: Any) -> bytes:
+    """Mutate after signing: the twin of a fixture-mode case, which must fail on the signature."""
+    tree = signed(variant, **fields)
+    mutate(tree)
+    return dump(tree)
+
+
+def at(now: datetime, **overrides: Any) -> dict[str, Any]:
+    return {"now": now, **overrides}
+
+
+def names(values: Sequence[str]) -> list[str]:
+    return list(values)
