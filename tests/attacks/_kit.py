@@ -1,9 +1,9 @@
 """Shared tools for the attack catalogue suite (SECURITY.md Part 2).
 
-Cases are built on the F0 fixtures of ``tests/sp_adapter/_fixtures.py`` (SECURITY.md 2.0) by lxml DOM mutation
-(attacker mode: mutate an IdP-signed tree; fixture mode: mutate the unsigned tree, then sign), or as exact bytes
-for family F. ``reject`` asserts the exact error code; ``accept`` asserts ACCEPT(orig): the identity returned is
-exactly the untouched original's, never the EVIL one.
+Cases are built on the F0 fixtures of ``tests/sp_adapter/_fixtures.py`` (SECURITY.md 2.0) by lxml DOM
+mutation (attacker mode: mutate an IdP-signed tree; fixture mode: mutate the unsigned tree, then sign), or as
+exact bytes for family F. ``reject`` asserts the exact error code; ``accept`` asserts ACCEPT(orig): the
+identity returned is exactly the untouched original's, never the EVIL one.
 
 Code by rule (INTERFACES.md, SECURITY.md Part 1). Where one case breaks several rules, the first failing gate
 decides (R60): gate 1 transport, 2 parse, 3 shape (R11 root, R12 IDs, R13 assertion count, R14/R16 signature
@@ -173,9 +173,8 @@ def name_id(tree: Element) -> Element:
 
 
 def subject_data(tree: Element) -> Element:
-    return path(
-        assertion(tree), NS.saml("Subject"), NS.saml("SubjectConfirmation"), NS.saml("SubjectConfirmationData")
-    )
+    subject = path(assertion(tree), NS.saml("Subject"), NS.saml("SubjectConfirmation"))
+    return child(subject, NS.saml("SubjectConfirmationData"))
 
 
 def conditions(tree: Element) -> Element:
@@ -234,3 +233,94 @@ def at(now: datetime, **overrides: Any) -> dict[str, Any]:
 
 def names(values: Sequence[str]) -> list[str]:
     return list(values)
+
+
+# --------------------------------------------------------------------------- fixture-mode crypto
+
+
+def sign_parts(tree: Element, variant: str = "RA", keys: KeyPair | None = None, **sign_options: Any) -> bytes:
+    """Like ``sign`` but passes any ``saml_core.sign_enveloped`` option (inclusive_prefixes, digest, ...)."""
+    from saml_core import sign_enveloped
+
+    chosen = keys or fx.idp_keys()
+    if "A" in variant:
+        sign_enveloped(assertion(tree), chosen, **sign_options)
+    if "R" in variant:
+        sign_enveloped(tree, chosen, **sign_options)
+    return dump(tree)
+
+
+def canonical(node: Element, *, exclusive: bool = True, drop_signature: bool = True) -> bytes:
+    """c14n of ``node`` (a copy) after the enveloped transform, as a profile-abiding signer computes it."""
+    clone = copy.deepcopy(node)
+    if drop_signature:
+        strip_signature(clone)
+    return etree.tostring(clone, method="c14n", exclusive=exclusive, with_comments=False)
+
+
+def resign(sig: Element, keys: KeyPair | None = None, *, digest_of: bytes | None = None,
+           hash_name: str = "sha256") -> Element:
+    """Fixture mode for shapes ``sign_enveloped`` cannot make: set DigestValue(s) to ``digest_of`` when given,
+    then recompute SignatureValue over exc-c14n(SignedInfo) with the IdP's RSA key (PKCS#1 v1.5)."""
+    import hashlib
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    signed_info = child(sig, ds("SignedInfo"))
+    if digest_of is not None:
+        for reference in signed_info.iter(ds("Reference")):
+            value = child(reference, ds("DigestValue"))
+            value.text = base64.b64encode(hashlib.new(hash_name, digest_of).digest()).decode("ascii")
+    private = serialization.load_pem_private_key((keys or fx.idp_keys()).key_pem, password=None)
+    assert isinstance(private, rsa.RSAPrivateKey)
+    data = etree.tostring(signed_info, method="c14n", exclusive=True, with_comments=False)
+    algorithm = {"sha256": hashes.SHA256(), "sha1": hashes.SHA1(), "sha512": hashes.SHA512()}[hash_name]
+    value = private.sign(data, padding.PKCS1v15(), algorithm)
+    child(sig, ds("SignatureValue")).text = base64.b64encode(value).decode("ascii")
+    return sig
+
+
+def encrypt_bytes(plaintext: bytes, recipient: KeyPair | None = None) -> Element:
+    """An xenc:EncryptedData (AES-256-GCM, RSA-OAEP) of arbitrary ``plaintext`` bytes, for R39 cases that need
+    plaintext no element can serialise to (two roots, a DOCTYPE, comments)."""
+    import os
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    from saml_core import encrypt_element
+
+    target = recipient or fx.sp_keys()
+    data = encrypt_element(etree.Element("placeholder"), target.trusted)
+    key, nonce = os.urandom(32), os.urandom(12)
+    payload = nonce + AESGCM(key).encrypt(nonce, plaintext, None)
+    public = target.trusted.public_key
+    assert isinstance(public, rsa.RSAPublicKey)
+    oaep = padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None)
+    wrapped = public.encrypt(key, oaep)
+    values = list(data.iter(NS.xenc("CipherValue")))
+    assert len(values) == 2  # EncryptedKey's first, then EncryptedData's
+    values[0].text = base64.b64encode(wrapped).decode("ascii")
+    values[1].text = base64.b64encode(payload).decode("ascii")
+    return data
+
+
+def with_encrypted(tree: Element, data: Element) -> Element:
+    """Replace the Response's assertion (plain or encrypted) by saml:EncryptedAssertion(``data``)."""
+    wrapper = etree.Element(NS.saml("EncryptedAssertion"), nsmap={"saml": NS.SAML})
+    wrapper.append(data)
+    found = [c for c in tree if c.tag in (ASSERTION, NS.saml("EncryptedAssertion"))]
+    tree.replace(found[0], wrapper)
+    return tree
+
+
+def attribute(tree: Element, name: str = fx.AWS_ROLE) -> Element:
+    """The saml:Attribute called ``name`` (default: the AWS Role attribute) of the single assertion."""
+    found = [a for a in attribute_statement(tree) if a.get("Name") == name]
+    assert len(found) == 1, name
+    return found[0]
