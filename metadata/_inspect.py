@@ -44,7 +44,8 @@ def inspect(model: Metadata, *, now: datetime, warn_days: int = 30, root: Elemen
     signature = _signature(root) if root is not None else None
     if signature is not None and _SHA1_METHODS & {signature["method"], signature["digest"]}:
         warnings.append(_warn("sha1_signature", None, "the document is signed with SHA-1"))
-    _validity_warnings(model.valid_until, None, now, horizon, warnings)
+    if isinstance(model, EntitiesDescriptor):  # a lone entity's validUntil is reported with the entity
+        _validity_warnings(model.valid_until, None, now, horizon, warnings)
     described = [_entity(e, now, horizon, warnings) for e in entities]
     return {
         "kind": "EntitiesDescriptor" if isinstance(model, EntitiesDescriptor) else "EntityDescriptor",

@@ -20,6 +20,11 @@ from saml_core import validate_schema
 from saml_core.constants import Binding
 from tests.metadata.conftest import real_metadata_dir
 
+#: real certificates with a non-positive serial (SimpleSAMLphp, TestShib) make cryptography warn
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Parsed a serial number:cryptography.utils.CryptographyDeprecationWarning"
+)
+
 # file -> (entity IDs in order, signing keys of the first entity)
 REAL = {
     "google-crewjam-idp-metadata.xml": (["https://accounts.google.com/o/saml2?idpid=C02dfl1r1"], 1),
