@@ -123,8 +123,8 @@ class WebSettings:
     def slo_url(self) -> str:
         return self.base_url + "/slo"
 
-    def add_sp(self, sp: ServiceProvider) -> None:
-        self.service_providers.add(sp)
+    def add_sp(self, sp: ServiceProvider, *, replace: bool = False) -> None:
+        self.service_providers.add(sp, replace=replace)
 
 
 def derive_session_secret(keys: KeyPair) -> str:

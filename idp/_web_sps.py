@@ -209,6 +209,10 @@ def aws_service_provider(
     )
 
 
+def _same(a: ServiceProvider, b: ServiceProvider) -> bool:
+    return a.name == b.name if a.aws and b.aws else (not a.aws and not b.aws and a.entity_id == b.entity_id)
+
+
 class Registry:
     """Service providers by entity ID and by name; AWS entries are found by partition."""
 
@@ -218,7 +222,11 @@ class Registry:
         for sp in sps:
             self.add(sp)
 
-    def add(self, sp: ServiceProvider) -> None:
+    def add(self, sp: ServiceProvider, *, replace: bool = False) -> None:
+        """Register ``sp``; with ``replace`` an SP of the same entity ID (or AWS name) gives way."""
+        if replace:
+            self._order = [o for o in self._order if not _same(o, sp)]
+            self._by_entity.pop(sp.entity_id, None)
         if not sp.aws:
             if sp.entity_id in self._by_entity:
                 raise ConfigError(f"two service providers have the entity ID {sp.entity_id!r}")

@@ -174,9 +174,9 @@ class IdPServer:
         return user
 
     def add_sp(self, sp: ServiceProvider | bytes, *, name: str = "sp") -> ServiceProvider:
-        """Register an SP: a ``ServiceProvider``, or its metadata XML."""
+        """Register (or replace) an SP: a ``ServiceProvider``, or its metadata XML."""
         entry = sp_from_metadata(name, sp) if isinstance(sp, bytes) else sp
-        self.settings.add_sp(entry)
+        self.settings.add_sp(entry, replace=True)
         return entry
 
     def start(self) -> IdPServer:
