@@ -183,7 +183,7 @@ def _protocol(
         audiences=conditions.audiences,
         recipient=subject.recipient,
         in_response_to=subject.in_response_to,
-        attributes=read_attributes(assertion),
+        attributes=read_attributes(assertion, unique_names=policy.aws_attributes),
         assertion_id=assertion_id,
         response_id=response_id,
         latest_end=max(ends),
