@@ -1,0 +1,26 @@
+"""bench/bench_validate.py runs end to end in a few iterations: all three contenders accept the same bytes."""
+
+from __future__ import annotations
+
+import importlib.util
+from types import ModuleType
+
+from tests.conftest import ROOT
+
+
+def _load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_validate", ROOT / "bench" / "bench_validate.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_validate_smoke() -> None:
+    bench = _load()
+    rows = bench.run(["A", "RA"], 0.02)
+    assert [row["variant"] for row in rows] == ["F0-A", "F0-RA"]
+    for row in rows:
+        assert row["ours_ops"] > 0 and row["python3_saml_ops"] > 0 and row["floor_ops"] > 0
+        assert row["vs_python3_saml"] == round(row["ours_ops"] / row["python3_saml_ops"], 2)
+    assert bench.main(["--seconds", "0.01", "--variant", "A"]) == 0
