@@ -250,12 +250,19 @@ def sign_parts(tree: Element, variant: str = "RA", keys: KeyPair | None = None, 
     return dump(tree)
 
 
-def canonical(node: Element, *, exclusive: bool = True, drop_signature: bool = True) -> bytes:
-    """c14n of ``node`` (a copy) after the enveloped transform, as a profile-abiding signer computes it."""
-    clone = copy.deepcopy(node)
-    if drop_signature:
-        strip_signature(clone)
-    return etree.tostring(clone, method="c14n", exclusive=exclusive, with_comments=False)
+def canonical(node: Element, *, exclusive: bool = True) -> bytes:
+    """c14n of ``node`` in place after the enveloped transform (its own Signature taken out and put back),
+    so inclusive c14n sees the ancestors' namespaces as a profile-abiding signer does."""
+    removed = [(index, c) for index, c in enumerate(node) if c.tag == DS_SIGNATURE]
+    tails = [c.tail for _, c in removed]
+    for _, c in removed:
+        node.remove(c)
+    try:
+        return etree.tostring(node, method="c14n", exclusive=exclusive, with_comments=False)
+    finally:
+        for (index, c), tail in zip(removed, tails, strict=True):
+            node.insert(index, c)
+            c.tail = tail
 
 
 def resign(sig: Element, keys: KeyPair | None = None, *, digest_of: bytes | None = None,
