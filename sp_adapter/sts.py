@@ -13,6 +13,7 @@ Invariants this module owns:
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from collections.abc import Mapping
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import UTC
 from datetime import datetime
+from functools import cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 from typing import Any
@@ -39,6 +41,13 @@ if TYPE_CHECKING:
 
 CONNECT_TIMEOUT = 10
 READ_TIMEOUT = 30
+_SESSION_LOCK = threading.Lock()
+
+
+@cache
+def _session() -> boto3.session.Session:
+    """One boto3 session per process (loading the service models once); clients are made under a lock."""
+    return boto3.session.Session()
 
 
 class StsError(SAMLError):
@@ -139,10 +148,8 @@ def sts_client(*, region: str, endpoint_url: str | None = None) -> STSClient:
         read_timeout=READ_TIMEOUT,
         user_agent_extra="saml-aws-toolkit",
     )
-    with map_aws_errors("STS"):
-        return boto3.session.Session().client(
-            "sts", region_name=region, endpoint_url=endpoint_url, config=config
-        )
+    with map_aws_errors("STS"), _SESSION_LOCK:
+        return _session().client("sts", region_name=region, endpoint_url=endpoint_url, config=config)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -234,15 +241,19 @@ class RoleRecord:
 
 def iam_client(*, endpoint_url: str, region: str = "us-east-1") -> IAMClient:
     """A signed IAM client for an IAM-compatible endpoint (moto's server); dummy keys when none exist."""
-    session = boto3.session.Session()
+    session = boto3.session.Session()  # its own: credentials are read from the environment now
     dummy = "local" if session.get_credentials() is None else None
     config = Config(
         connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT, retries={"total_max_attempts": 2}
     )
     with map_aws_errors("IAM"):
         return session.client(
-            "iam", region_name=region, endpoint_url=endpoint_url, config=config,
-            aws_access_key_id=dummy, aws_secret_access_key=dummy,
+            "iam",
+            region_name=region,
+            endpoint_url=endpoint_url,
+            config=config,
+            aws_access_key_id=dummy,
+            aws_secret_access_key=dummy,
         )
 
 
