@@ -54,4 +54,4 @@ def _value(node: Element, name: str, is_aws: bool) -> str:
         raise MalformedMessage(
             f"an AttributeValue of {name[:200]!r} contains elements; only text is accepted"
         )
-    return "".join(node.itertext())
+    return "".join(text for text in node.itertext() if isinstance(text, str))

@@ -36,6 +36,7 @@ from ._errors import RecipientMismatch
 from ._errors import StatusNotSuccess
 from ._errors import SubjectConfirmationInvalid
 from ._errors import mismatch_message
+from ._policy import Policy
 
 _XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 
@@ -148,14 +149,15 @@ class Subject:
 
 
 def check_subject(
-    assertion: Element, recipients: Sequence[str], now: datetime, skew: int, decrypt_keys: Sequence[KeyPair]
+    assertion: Element, policy: Policy, now: datetime, decrypt_keys: Sequence[KeyPair]
 ) -> Subject:
     """R45: one non-empty NameID (or EncryptedID), one bearer SubjectConfirmation with Recipient and
     NotOnOrAfter and no NotBefore."""
     subject = _one(assertion, NS.saml("Subject"))
     if subject is None:
         raise SubjectConfirmationInvalid("the Assertion must have exactly one Subject")
-    name_id = _name_id(subject, decrypt_keys)
+    recipients, skew = policy.recipients, policy.clock_skew
+    name_id = _name_id(subject, decrypt_keys, policy.audiences)
     confirmations = _children(subject, NS.saml("SubjectConfirmation"))
     if len(confirmations) != 1:
         raise SubjectConfirmationInvalid(
@@ -188,8 +190,11 @@ def check_subject(
     return Subject(name_id[0], name_id[1], recipient, data.get("InResponseTo"), not_on_or_after)
 
 
-def _name_id(subject: Element, decrypt_keys: Sequence[KeyPair]) -> tuple[str, str | None]:
-    """R45, R41: exactly one NameID, or one EncryptedID that decrypts to exactly one NameID; non-empty."""
+def _name_id(
+    subject: Element, decrypt_keys: Sequence[KeyPair], audiences: Sequence[str]
+) -> tuple[str, str | None]:
+    """R45, R41: exactly one NameID, or one EncryptedID that decrypts to exactly one NameID; non-empty.
+    H15: an SPNameQualifier, when present, names one of our audiences."""
     plain = _children(subject, NS.saml("NameID"))
     encrypted = _children(subject, NS.saml("EncryptedID"))
     if len(plain) + len(encrypted) != 1:
@@ -198,6 +203,9 @@ def _name_id(subject: Element, decrypt_keys: Sequence[KeyPair]) -> tuple[str, st
     value = text_of(node)
     if not value.strip():
         raise SubjectConfirmationInvalid("the NameID is empty")
+    qualifier = node.get("SPNameQualifier")
+    if qualifier is not None and uri(qualifier) not in audiences:
+        raise SubjectConfirmationInvalid(mismatch_message("NameID SPNameQualifier", qualifier, audiences))
     return value, node.get("Format")
 
 

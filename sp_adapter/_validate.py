@@ -152,7 +152,7 @@ def _protocol(
     response, assertion, skew = verified.response, verified.assertion, policy.clock_skew
     check_status(response)
     issuer = check_issuers(response, assertion, verified.entry.issuer)
-    subject = check_subject(assertion, policy.recipients, now, skew, decrypt_keys)
+    subject = check_subject(assertion, policy, now, decrypt_keys)
     check_destination(
         response, policy.allowed_destinations, signed=verified.response_signed, recipient=subject.recipient
     )

@@ -229,6 +229,14 @@ def test_r45_name_id_must_be_present_and_non_empty() -> None:
     assert code(signed(name_id="")) == "subject_confirmation_invalid"
 
 
+def test_h15_sp_name_qualifier_must_name_our_audience() -> None:
+    def qualify(tree: etree._Element, value: str) -> None:
+        find(tree, NS.saml("NameID")).set("SPNameQualifier", value)
+
+    assert code(signed(lambda t: qualify(t, "https://other-sp.example/"))) == "subject_confirmation_invalid"
+    assert validate(signed(lambda t: qualify(t, fx.AUDIENCE))).name_id == fx.NAME_ID
+
+
 def test_r34_name_id_is_returned_verbatim() -> None:
     for value in ("Alice@Example.test ", "alice\u00a0@example.test", "ａlice"):
         assert validate(signed(name_id=value)).name_id == value
