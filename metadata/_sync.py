@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from typing import Literal
@@ -33,7 +34,10 @@ from ._aws import check_iam_metadata
 from ._aws import check_provider_name
 from ._aws import signing_fingerprints
 from ._errors import MetadataError
+from ._model import EntitiesDescriptor
 from ._model import EntityDescriptor
+from ._model import Metadata
+from ._parse import parse
 from ._parse import parse_entities
 
 Action = Literal["create", "update", "unchanged"]
@@ -155,7 +159,7 @@ def plan_provider(desired: Desired, current: ProviderState | None) -> SyncPlan:
         "removed": tuple(fp for fp in old_fps if fp not in new_fps),
         "kept": tuple(kept),
     }
-    document_changed = current.document != desired.document.decode("utf-8")
+    document_changed = not same_meaning(current.document.encode("utf-8"), desired.document)
     changes: list[str] = []
     if document_changed:
         changes.append("certificates" if certificates["added"] or certificates["removed"] else "document")
@@ -208,6 +212,31 @@ def _plan_create(desired: Desired, entity_ids: tuple[str, ...], fingerprints: li
         changes=("provider",),
         steps=tuple(steps),
     )
+
+
+def same_meaning(stored: bytes, wanted: bytes) -> bool:
+    """Byte-equal, or equal as models once the ID attributes and signatures are set aside.
+
+    Regenerated metadata gets a fresh ID each time; re-uploading it changes nothing IAM uses, so a sync that
+    only differs there is ``unchanged`` (idempotent).
+    """
+    if stored == wanted:
+        return True
+    try:
+        return _normalized(parse(stored)) == _normalized(parse(wanted))
+    except MetadataError:
+        return False
+
+
+def _normalized(model: Metadata) -> Metadata:
+    if isinstance(model, EntitiesDescriptor):
+        entities = tuple(_normalized_entity(e) for e in model.entities)
+        return replace(model, id=None, signed=False, entities=entities)
+    return _normalized_entity(model)
+
+
+def _normalized_entity(entity: EntityDescriptor) -> EntityDescriptor:
+    return replace(entity, id=None, signed=False)
 
 
 def _current_fingerprints(current: ProviderState) -> list[str]:

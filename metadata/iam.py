@@ -43,6 +43,7 @@ from ._sync import plan_provider
 
 T = TypeVar("T")
 Client = Any  # mypy_boto3_iam.IAMClient when the stubs are installed; kept loose for the Stubber
+_sleep = time.sleep  # tests replace it
 CLIENT_CONFIG = Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=30)
 THROTTLING = frozenset(
     {
@@ -81,7 +82,7 @@ def with_retries(
     *,
     attempts: int = 6,
     base: float = 0.25,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> T:
     """Run ``call``; on throttling wait base * 2**n (+ jitter, capped at 20 s) and try again."""
     for attempt in range(attempts):
@@ -91,7 +92,7 @@ def with_retries(
         except AWSCallFailed as error:
             if error.aws_code not in THROTTLING or attempt == attempts - 1:
                 raise
-            sleep(min(20.0, base * 2**attempt) * (1 + random.random() / 2))  # noqa: S311 - jitter only
+            (sleep or _sleep)(min(20.0, base * 2**attempt) * (1 + random.random() / 2))  # noqa: S311 - jitter
     raise AssertionError("unreachable")
 
 
