@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -109,7 +110,30 @@ def serve_command(
         uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
         return
     os.environ[_ENV] = json.dumps(options)
-    uvicorn.run(
+    _run_workers(host, port, workers, log_level)
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A TCP listening socket with TCP_NODELAY, which accepted connections inherit.
+
+    uvicorn's own multi-worker socket is created with protocol 0, so asyncio does not set TCP_NODELAY on
+    the connections and every response written in two parts waits ~40 ms for a delayed ACK (Nagle).
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.set_inheritable(True)
+    return sock
+
+
+def _run_workers(host: str, port: int, workers: int, log_level: str) -> None:
+    """``uvicorn.run(..., workers=N)`` with our own listening socket (see ``listening_socket``)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config(
         "idp._cli_serve:app_from_environment",
         factory=True,
         host=host,
@@ -118,3 +142,10 @@ def serve_command(
         log_level=log_level,
         access_log=False,
     )
+    try:
+        sock = listening_socket(host, port)
+    except OSError as error:
+        click.echo(f"saml-idp serve: cannot listen on {host}:{port}: {error.strerror}", err=True)
+        sys.exit(2)
+    click.echo(f"saml-idp: {workers} workers on http://{host}:{port}", err=True)
+    Multiprocess(config, sockets=[sock]).run()

@@ -125,7 +125,8 @@ class IdPServer:
         service_providers: Iterable[ServiceProvider] = (),
         session_lifetime: int = 3600,
     ) -> None:
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # protocol IPPROTO_TCP (not 0), so asyncio sets TCP_NODELAY on accepted connections
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind(("127.0.0.1", 0))
         self.port = int(self._socket.getsockname()[1])
