@@ -1,7 +1,8 @@
 """Family F: parser attacks and parser differentials (SECURITY.md Part 2, F1-F16). Cases are exact bytes.
 
 Guards: pysaml2 #366/#508 (CVE-2017-1000061); FusionAuth CVE-2021-27736; lxml CVE-2026-41066; GitHub
-Enterprise Server CVE-2025-23369 (entity in ID); ruby-saml CVE-2025-25291 and CVE-2025-25292 (DOCTYPE differential);
+Enterprise Server CVE-2025-23369 (entity in ID); ruby-saml CVE-2025-25291 and CVE-2025-25292 (DOCTYPE
+differential);
 crewjam/saml CVE-2020-27846 with Go CVE-2020-29509/29510/29511 (round trip); Keycloak KEYCLOAK-4897;
 php-saml c6ca992 (XEE); passport-saml #624; Shibboleth SP invalid-dateTime crash (FreeBSD VuXML 4f8665d0);
 goxmldsig CVE-2020-7711 and ca2b448 (crash paths).
