@@ -31,7 +31,10 @@ class MetadataError(SAMLError):
         """The same failure as a MetadataError, keeping the original code (malformed_xml, ...)."""
         if isinstance(error, MetadataError):
             return error
-        wrapped = MetadataError(error.message, detail=error.detail)
+        message = error.message
+        if error.generic_message is not None and error.code.startswith(("signature", "untrusted")):
+            message = "the metadata signature does not verify with the pinned certificate(s)"
+        wrapped = MetadataError(message, detail=error.detail)
         wrapped.code = error.code
         return wrapped
 

@@ -11,7 +11,6 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
-from collections.abc import Sequence
 from datetime import datetime
 from datetime import timedelta
 from typing import TypedDict
@@ -30,7 +29,6 @@ from saml_core import parse_instant
 from saml_core import parse_xml
 from saml_core import text_of
 from saml_core import validate_schema
-from saml_core.constants import NameIDFormat
 
 from ._duration import parse_duration
 from ._errors import MetadataError
@@ -383,25 +381,3 @@ def _xs_boolean(value: str) -> bool:
 
 def _local(tag: object) -> str:
     return str(tag).rsplit("}", 1)[-1]
-
-
-def known_name_id_format(uri: str) -> NameIDFormat | None:
-    """The enum member for a NameIDFormat URI, or None for a format outside SAML's list."""
-    try:
-        return NameIDFormat(uri)
-    except SAMLError:
-        return None
-
-
-def first_entity(entities: Sequence[EntityDescriptor], entity_id: str | None) -> EntityDescriptor:
-    """The entity with this ID, or the only entity when ``entity_id`` is None."""
-    from ._errors import EntityNotFound
-
-    if entity_id is None:
-        if len(entities) != 1:
-            raise MetadataError(f"the metadata describes {len(entities)} entities; name one (--entity-id)")
-        return entities[0]
-    found = next((e for e in entities if e.entity_id == entity_id), None)
-    if found is None:
-        raise EntityNotFound(entity_id)
-    return found

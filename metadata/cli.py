@@ -127,7 +127,7 @@ def idp_command(
     now_text: str | None,
 ) -> None:
     """IdP metadata. Several --cert publish old and new keys together (rollover), oldest first."""
-    now = resolve_now(now_text)
+    now = resolve_now(now_text).replace(microsecond=0)
     xml = build_idp_metadata(
         entity_id=entity_id,
         sso_url=sso_url,
