@@ -57,6 +57,8 @@ def decode_transport(data: str | bytes, max_size: int) -> Transport:
     elif isinstance(data, str):
         if len(data) > max_size:
             raise MessageTooLarge(f"SAMLResponse is {len(data)} characters; the limit is {max_size}")
+        if data.lstrip(" \t\r\n\ufeff")[:1] == "<":
+            raise MalformedMessage("raw XML must be passed as bytes; a str is read as base64")
         try:
             text = data.encode("ascii")
         except UnicodeEncodeError:

@@ -101,6 +101,26 @@ def test_r2_only_strict_base64_is_decoded(mangle: object) -> None:
     assert code(mangle(b64)) == "malformed_xml"  # type: ignore[operator]
 
 
+def test_r2_xml_text_is_not_base64() -> None:
+    with pytest.raises(ValidationError) as info:
+        validate(fx.f0("RA").decode())
+    assert info.value.code == "malformed_xml"
+    assert "bytes" in str(info.value)
+
+
+def test_replay_cache_failure_fails_closed_with_its_code() -> None:
+    from sp_adapter import ReplayCacheError
+
+    class Broken:
+        def check_and_set(self, key: str, expires_at: object, now: object) -> bool:
+            raise ReplayCacheError("redis is unreachable")
+
+    with pytest.raises(ValidationError) as info:
+        validate(fx.f0("RA"), replay_cache=Broken())
+    assert info.value.code == "replay_cache_unavailable"
+    assert "unreachable" in str(info.value)
+
+
 def test_r2_non_canonical_trailing_bits_are_refused() -> None:
     b64 = fx.f0_b64("RA", name_id="alice@attacker.exampl")
     assert b64.endswith("=")
