@@ -26,6 +26,7 @@ from ._trust_policy import check_trust_policy
 from ._trust_policy import describe_missing
 from ._trust_policy import trust_policy
 from .config import load_fleet
+from .config import load_idp_needs
 
 
 @click.command()
@@ -142,14 +143,20 @@ def trust_policy_command(
     tags: bool,
     source_identity: bool,
     provider_uuid: str | None,
+    idp_config: str | None,
     check_role: str | None,
     endpoint_url: str | None,
     profile: str | None,
 ) -> None:
-    """The role trust policy for a SAML provider (AWS.md section 5), as JSON.
+    """The role trust policy for a SAML provider, as JSON: sts:AssumeRoleWithSAML (+ sts:TagSession,
+    sts:SetSourceIdentity) and SAML:aud for every sign-in endpoint in use.
 
     With --check ROLE: read the role's policy and name what it misses (actions, SAML:aud values); exit 1 then.
     """
+    if idp_config:
+        needs = load_idp_needs(idp_config)
+        tags, source_identity = tags or needs.tags, source_identity or needs.source_identity
+        regions = tuple(dict.fromkeys([*regions, *needs.regions]))
     expected = trust_policy(
         provider_arn, regions=regions, tags=tags, source_identity=source_identity, provider_uuid=provider_uuid
     )

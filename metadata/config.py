@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from typing import cast
@@ -114,4 +115,33 @@ def _provider(table: Mapping[str, Any], base: Path) -> Desired:
         private_keys=tuple(PrivateKey.from_pem((base / str(f)).read_bytes()) for f in key_files),
         tags={str(k): str(v) for k, v in tags.items()},
         allow_abrupt_rollover=bool(table.get("allow_abrupt_rollover", False)),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IdPNeeds:
+    """What an IdP configuration makes its responses carry, as far as role trust policies care."""
+
+    tags: bool
+    source_identity: bool
+    regions: tuple[str, ...]
+
+
+def load_idp_needs(path: str | Path) -> IdPNeeds:
+    """Read an IdP config file (the ``saml-idp`` TOML): any user with tags / source_identity, AWS SP regions.
+
+    Only the keys a trust policy depends on are read; ``saml-idp`` itself validates the rest.
+    """
+    file = Path(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: {exc}") from None
+    users = _tables(data, "users")
+    providers = _tables(data, "service_providers")
+    regions = [str(p["region"]) for p in providers if p.get("aws") and p.get("region")]
+    return IdPNeeds(
+        tags=any(u.get("tags") for u in users),
+        source_identity=any(u.get("source_identity") for u in users),
+        regions=tuple(dict.fromkeys(regions)),
     )

@@ -16,9 +16,8 @@ NOW = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
 
 
 def real_metadata_dir() -> Path:
-    """The interop corpus: tests/vectors/real/metadata once copied in, else the shared corpus."""
-    local = ROOT / "tests" / "vectors" / "real" / "metadata"
-    return local if local.is_dir() else Path("/work/shared/corpus/real/metadata")
+    """The real IdP metadata of the interop corpus (tests/vectors/real/metadata, MANIFEST.tsv there)."""
+    return ROOT / "tests" / "vectors" / "real" / "metadata"
 
 
 def golden_keys(name: str) -> KeyPair:

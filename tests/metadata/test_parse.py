@@ -40,6 +40,13 @@ REAL = {
 }
 
 
+def test_every_corpus_file_is_in_the_table() -> None:
+    listed = {
+        line.split("\t", 1)[0] for line in (real_metadata_dir() / "MANIFEST.tsv").read_text().splitlines()[1:]
+    }
+    assert {p.name for p in real_metadata_dir().glob("*.xml")} == set(REAL) == listed
+
+
 @pytest.mark.parametrize("name", sorted(REAL))
 def test_real_idp_metadata_parses(name: str) -> None:
     entity_ids, signing = REAL[name]

@@ -153,3 +153,42 @@ def test_check_missing_role_is_aws_call_failed(moto_reset: str) -> None:
     assert result.exit_code == 1
     error = json.loads(result.stderr)
     assert error["error"] == "aws_call_failed" and "NoSuchEntity" in error["message"]
+
+
+IDP_CONFIG = """
+[idp]
+entity_id = "https://idp.example.test/"
+base_url = "http://127.0.0.1:8000"
+keys = [{key = "idp.key", cert = "idp.crt"}]
+
+[[users]]
+name = "alice"
+password = "alice-password"
+tags = { Department = "Engineering" }
+roles = ["arn:aws:iam::111111111111:role/ReadOnly,arn:aws:iam::111111111111:saml-provider/DemoIdP"]
+
+[[users]]
+name = "bob"
+password = "bob-password"
+roles = ["arn:aws:iam::111111111111:role/ReadOnly,arn:aws:iam::111111111111:saml-provider/DemoIdP"]
+
+[[service_providers]]
+name = "aws"
+aws = true
+region = "eu-west-1"
+"""
+
+
+def test_idp_config_decides_actions_and_audiences(tmp_path: Any) -> None:
+    path = tmp_path / "idp.toml"
+    path.write_text(IDP_CONFIG)
+    result = CliRunner().invoke(main, ["trust-policy", "--provider-arn", ARN, "--idp-config", str(path)])
+    assert result.exit_code == 0, result.stderr
+    statement = json.loads(result.stdout)["Statement"][0]
+    assert statement["Action"] == ["sts:AssumeRoleWithSAML", "sts:TagSession"]
+    assert statement["Condition"]["StringEquals"]["SAML:aud"] == [EU]
+    path.write_text(IDP_CONFIG.replace('tags = { Department = "Engineering" }', 'source_identity = "alice"'))
+    statement = json.loads(
+        CliRunner().invoke(main, ["trust-policy", "--provider-arn", ARN, "--idp-config", str(path)]).stdout
+    )["Statement"][0]
+    assert statement["Action"] == ["sts:AssumeRoleWithSAML", "sts:SetSourceIdentity"]
