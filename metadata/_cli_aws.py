@@ -131,6 +131,7 @@ def _pair(text: str) -> tuple[str, str]:
     "--source-identity", is_flag=True, help="The IdP sends SourceIdentity: allow sts:SetSourceIdentity."
 )
 @click.option("--provider-uuid", help="Also allow the /saml/acs/{ID} Recipient (encrypted assertions).")
+@click.option("--idp-config", help="Take --tags, --source-identity and --region from a saml-idp config file.")
 @click.option(
     "--check", "check_role", metavar="ROLE", help="Compare ROLE's trust policy (IAM GetRole) instead."
 )
