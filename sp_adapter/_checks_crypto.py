@@ -201,7 +201,7 @@ def _same_entity(first: TrustEntry | None, second: TrustEntry | None) -> TrustEn
 
 
 def _child(parent: Element, tag: str) -> Element:
-    found = [child for child in parent if child.tag == tag]
+    found = list(parent.iterchildren(tag))
     if len(found) != 1:  # the verified tree is the received one, re-parsed: shape already held (R13)
         raise SignatureRequired(detail="the verified tree lost its assertion")
     return found[0]

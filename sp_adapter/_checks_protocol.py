@@ -47,7 +47,7 @@ def uri(value: str) -> str:
 
 
 def _children(parent: Element, tag: str) -> list[Element]:
-    return [child for child in parent if child.tag == tag]
+    return list(parent.iterchildren(tag))
 
 
 def _one(parent: Element, tag: str) -> Element | None:
