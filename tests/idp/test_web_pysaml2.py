@@ -31,6 +31,7 @@ from saml2.metadata import entity_descriptor  # noqa: E402
 
 SP_ENTITY = "https://pysaml2-sp.example.test/metadata"
 SP_ACS = "https://pysaml2-sp.example.test/acs"
+SP_SLO = "https://pysaml2-sp.example.test/slo"
 MAIL_OID = "urn:oid:0.9.2342.19200300.100.1.3"  # pysaml2's URI attribute map names it "mail"
 
 
@@ -56,7 +57,11 @@ def _client(idp: IdPServer, tmp_path: Path, *, signed: bool) -> Saml2Client:
         "metadata": {"local": [str(tmp_path / "idp.xml")]},
         "service": {
             "sp": {
-                "endpoints": {"assertion_consumer_service": [(SP_ACS, BINDING_HTTP_POST)]},
+                "endpoints": {
+                    "assertion_consumer_service": [(SP_ACS, BINDING_HTTP_POST)],
+                    "single_logout_service": [(SP_SLO, BINDING_HTTP_REDIRECT)],
+                },
+                "logout_requests_signed": True,
                 "authn_requests_signed": signed,
                 "want_response_signed": True,
                 "want_assertions_signed": True,
@@ -75,9 +80,11 @@ def _client(idp: IdPServer, tmp_path: Path, *, signed: bool) -> Saml2Client:
     return client
 
 
-def _sign_in_and_collect(idp: IdPServer, first: httpx.Request) -> tuple[str, dict[str, str]]:
+def _sign_in_and_collect(
+    idp: IdPServer, first: httpx.Request, browser: httpx.Client | None = None
+) -> tuple[str, dict[str, str]]:
     """The browser: send the SP's request to the IdP, log in, return the auto-POST form."""
-    with httpx.Client(base_url=idp.url, timeout=10, follow_redirects=False) as browser:
+    with browser or httpx.Client(base_url=idp.url, timeout=10, follow_redirects=False) as browser:
         answer = browser.send(first)
         assert answer.status_code == 303, answer.text
         login = browser.get(answer.headers["location"])
@@ -139,3 +146,48 @@ def test_pysaml2_rejects_a_response_for_another_request(idp: IdPServer, tmp_path
             fields["SAMLResponse"], BINDING_HTTP_POST, outstanding={"_other": "/"}
         )
     assert base64.b64decode(fields["SAMLResponse"]).startswith(b"<samlp:Response")
+
+
+def test_pysaml2_single_logout(idp: IdPServer, tmp_path: Path) -> None:
+    """pysaml2 signs in, then sends a signed LogoutRequest; the IdP ends the session and pysaml2 accepts the
+    signed LogoutResponse that comes back on its SLO endpoint."""
+    client = _client(idp, tmp_path, signed=True)
+    request_id, info = client.prepare_for_authenticate(
+        entityid=idp.provider.entity_id, binding=BINDING_HTTP_REDIRECT
+    )
+    browser = httpx.Client(base_url=idp.url, timeout=10, follow_redirects=False)
+    _, fields = _sign_in_and_collect(idp, _request_from(info, BINDING_HTTP_REDIRECT), browser=_Keep(browser))
+    response = client.parse_authn_request_response(
+        fields["SAMLResponse"], BINDING_HTTP_POST, outstanding={request_id: "/"}
+    )
+    assert browser.get("/portal").status_code == 200
+    ((binding, http_info),) = client.global_logout(response.name_id).values()
+    request = _request_from(http_info, binding)
+    answer = browser.request(request.method, request.url, content=request.read(), headers=request.headers)
+    if binding == BINDING_HTTP_REDIRECT:
+        location = answer.headers["location"]
+        assert location.startswith(SP_SLO + "?")
+        saml_response = location.split("SAMLResponse=", 1)[1].split("&", 1)[0]
+        from urllib.parse import unquote
+
+        logout = client.parse_logout_request_response(unquote(saml_response), binding)
+    else:
+        _, form = post_form(answer.text)
+        logout = client.parse_logout_request_response(form["SAMLResponse"], binding)
+    assert logout is not None
+    assert logout.response.status.status_code.value.endswith(":Success")
+    assert browser.get("/portal").headers["location"] == "/login"
+    browser.close()
+
+
+class _Keep:
+    """Lets ``_sign_in_and_collect`` use a client without closing it."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+
+    def __enter__(self) -> httpx.Client:
+        return self.client
+
+    def __exit__(self, *exc: object) -> None:
+        pass
