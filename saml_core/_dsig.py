@@ -13,9 +13,6 @@ Invariants this module owns (SECURITY.md R17-R28):
 
 from __future__ import annotations
 
-import base64
-import binascii
-import copy
 import hashlib
 import hmac
 from collections.abc import Sequence
@@ -28,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
+from ._encoding import decode_base64_strict
 from ._keys import KeyPair
 from ._keys import TrustedKey
 from ._xml import DEFAULT_LIMITS
@@ -36,6 +34,7 @@ from ._xml import XMLLimits
 from ._xml import check_unique_ids
 from ._xml import children
 from ._xml import parse_xml
+from ._xml import reparse_serialised
 from .constants import C14N_METHODS
 from .constants import NS
 from .constants import DigestMethod
@@ -67,8 +66,6 @@ _KEYINFO_ALLOWED = frozenset({_X509_DATA, NS.ds("KeyName"), NS.ds("KeyValue")})
 _X509_ALLOWED = frozenset(
     {_X509_CERT, NS.ds("X509SubjectName"), NS.ds("X509IssuerSerial"), NS.ds("X509SKI")}
 )
-
-_ASCII_WS = {ord(c): None for c in " \t\r\n"}
 
 _XMLSEC_SIGN = {
     SignatureMethod.RSA_SHA1: xmlsec.constants.TransformRsaSha1,
@@ -214,14 +211,11 @@ def _verification_key(key: TrustedKey) -> xmlsec.Key:
 
 
 def b64decode_strict(text: str, what: str) -> bytes:
-    """Standard alphabet, correct padding; ASCII whitespace allowed anywhere (R23)."""
-    compact = text.translate(_ASCII_WS)
-    if not compact:
-        raise SignatureInvalid(f"empty {what}")
+    """Standard alphabet, correct padding, canonical bits; ASCII whitespace allowed anywhere (R23)."""
     try:
-        return base64.b64decode(compact, validate=True)
-    except (binascii.Error, ValueError):
-        raise SignatureInvalid(f"{what} is not strict base64") from None
+        return decode_base64_strict(text)
+    except ValueError as exc:
+        raise SignatureInvalid(f"{what} is not strict base64", detail=f"{what}: {exc}") from None
 
 
 def _exact_children(
@@ -339,10 +333,9 @@ def _check_key_info(key_info: Element) -> tuple[bytes, ...]:
             if x.tag not in _X509_ALLOWED:
                 raise SignatureProfileViolation(f"{etree.QName(x).localname} is not allowed in X509Data")
             if x.tag == _X509_CERT:
-                text = "".join(_leaf_text(x).split())
                 try:
-                    certs.append(base64.b64decode(text, validate=True))
-                except (binascii.Error, ValueError):
+                    certs.append(decode_base64_strict(_leaf_text(x)))
+                except ValueError:
                     raise SignatureProfileViolation("X509Certificate is not base64") from None
     return tuple(certs)
 
@@ -518,14 +511,14 @@ def _canonicalize(node: Element, method: Transform, prefixes: tuple[str, ...]) -
 
 
 def _apex_copy(node: Element, method: Transform) -> Element:
-    """``node`` in a deep copy of its whole document, plus inherited xml:* attributes for inclusive c14n."""
+    """``node`` in a private copy of its document, plus inherited xml:* attributes for inclusive c14n."""
     path: list[int] = []
     current = node
     parent = current.getparent()
     while parent is not None:
         path.append(parent.index(current))
         current, parent = parent, parent.getparent()
-    copied = copy.deepcopy(current)
+    copied = reparse_serialised(current)
     for index in reversed(path):
         copied = copied[index]
     if method is not Transform.EXC_C14N:

@@ -16,7 +16,6 @@ The symmetric and RSA operations run in-process through ``cryptography``.
 from __future__ import annotations
 
 import base64
-import binascii
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from cryptography.hazmat.primitives.ciphers import modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from lxml import etree
 
+from ._encoding import decode_base64_strict
 from ._keys import KeyPair
 from ._keys import TrustedKey
 from ._xml import DEFAULT_LIMITS
@@ -281,10 +281,9 @@ def _cipher_bytes(node: Element) -> bytes:
     datas = [c for c in node if c.tag == _CIPHER_DATA]
     if len(datas) != 1 or len(datas[0]) != 1 or datas[0][0].tag != _CIPHER_VALUE or len(datas[0][0]):
         raise _Fail("CipherData must hold one CipherValue")
-    text = (datas[0][0].text or "").translate({ord(c): None for c in " \t\r\n"})
     try:
-        return base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError):
+        return decode_base64_strict(datas[0][0].text or "")
+    except ValueError:
         raise _Fail("CipherValue is not base64") from None
 
 

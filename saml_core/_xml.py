@@ -87,6 +87,19 @@ def parse_package_file(path: str) -> etree._ElementTree:
     return etree.parse(path, parser)  # noqa: S320 - trusted package file
 
 
+def reparse_serialised(root: Element) -> Element:
+    """A private, normalised copy of a tree that is already in memory: serialise it, re-parse it.
+
+    For canonicalisation in document context (``_dsig``): a tree assembled in memory by lxml can carry
+    namespace bookkeeping that lxml's subtree c14n reads differently from a parsed one; bytes cannot. The
+    tree passed the caps when it was parsed (or we built it), so only the hardened parser runs again.
+    """
+    try:
+        return etree.fromstring(etree.tostring(root), _parser())
+    except etree.XMLSyntaxError as exc:
+        raise MalformedXML(f"the tree does not re-parse: {str(exc)[:200]}") from exc
+
+
 def parse_xml(data: bytes, *, limits: XMLLimits = DEFAULT_LIMITS) -> Element:
     """Parse untrusted bytes into an element tree, or raise a ``SAMLError`` with a precise code.
 
@@ -145,15 +158,17 @@ def _check_prolog(root: Element) -> None:
 
 
 def check_tree(root: Element, limits: XMLLimits = DEFAULT_LIMITS) -> None:
-    """Walk the tree once: no comments, PIs or entity nodes (R6, R8); every cap of ``limits`` (R7)."""
+    """Walk the tree once: no comments, PIs or entity nodes (R6, R8); every cap of ``limits`` (R7).
+
+    Each element's children are inspected when the element starts (``_check_node``), so every comment, PI
+    and entity node below the root is seen there; the prolog and epilog are ``_check_prolog``'s.
+    """
     depth = 0
     count = 0
-    for event, node in etree.iterwalk(root, events=("start", "end", "comment", "pi")):
+    for event, node in etree.iterwalk(root, events=("start", "end")):
         if event == "end":
             depth -= 1
             continue
-        if event in ("comment", "pi"):
-            raise UnsignedContent("comments and processing instructions are not allowed")
         depth += 1
         count += 1
         if depth > limits.max_depth:

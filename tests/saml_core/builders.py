@@ -76,14 +76,19 @@ def response(
     """F0: samlp:Response _R (Issuer, Status) with one saml:Assertion _A, unsigned."""
     nsmap: dict[str | None, str] = {**_SAMLP, **(root_nsmap or {})}
     root = etree.Element(
-        NS.samlp("Response"), nsmap=nsmap, ID=response_id, Version="2.0", IssueInstant=_instant(NOW),
-        Destination=ACS, InResponseTo="_REQ",
+        NS.samlp("Response"),
+        nsmap=nsmap,
+        ID=response_id,
+        Version="2.0",
+        IssueInstant=_instant(NOW),
+        Destination=ACS,
+        InResponseTo="_REQ",
     )
     etree.SubElement(root, NS.saml("Issuer")).text = ISSUER
     status = etree.SubElement(root, NS.samlp("Status"))
     etree.SubElement(status, NS.samlp("StatusCode"), Value="urn:oasis:names:tc:SAML:2.0:status:Success")
     root.append(assertion(assertion_id=assertion_id, name_id=name_id))
-    return root
+    return parse_xml(etree.tostring(root))  # a parsed tree, as every verifier sees it
 
 
 def assertion(*, assertion_id: str = "_A", name_id: str = NAME_ID) -> Element:
@@ -97,22 +102,29 @@ def assertion(*, assertion_id: str = "_A", name_id: str = NAME_ID) -> Element:
         subject, NS.saml("SubjectConfirmation"), Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"
     )
     etree.SubElement(
-        confirmation, NS.saml("SubjectConfirmationData"), InResponseTo="_REQ", Recipient=ACS,
+        confirmation,
+        NS.saml("SubjectConfirmationData"),
+        InResponseTo="_REQ",
+        Recipient=ACS,
         NotOnOrAfter=_instant(NOW + timedelta(minutes=5)),
     )
     conditions = etree.SubElement(
-        a, NS.saml("Conditions"), NotBefore=_instant(NOW - timedelta(minutes=1)),
+        a,
+        NS.saml("Conditions"),
+        NotBefore=_instant(NOW - timedelta(minutes=1)),
         NotOnOrAfter=_instant(NOW + timedelta(minutes=5)),
     )
     restriction = etree.SubElement(conditions, NS.saml("AudienceRestriction"))
     etree.SubElement(restriction, NS.saml("Audience")).text = AUDIENCE
     authn = etree.SubElement(a, NS.saml("AuthnStatement"), AuthnInstant=_instant(NOW))
     context = etree.SubElement(authn, NS.saml("AuthnContext"))
-    etree.SubElement(context, NS.saml("AuthnContextClassRef")).text = (
-        "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
-    )
+    etree.SubElement(
+        context, NS.saml("AuthnContextClassRef")
+    ).text = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
     statement = etree.SubElement(a, NS.saml("AttributeStatement"))
-    attribute = etree.SubElement(statement, NS.saml("Attribute"), Name="https://aws.amazon.com/SAML/Attributes/Role")
+    attribute = etree.SubElement(
+        statement, NS.saml("Attribute"), Name="https://aws.amazon.com/SAML/Attributes/Role"
+    )
     etree.SubElement(attribute, NS.saml("AttributeValue")).text = ROLE
     return a
 
@@ -175,10 +187,15 @@ def verify_root(
     return verify_enveloped(parse_xml(data), keys, policy=policy)
 
 
-def keypair_for(private: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, *, days: int = 3650) -> KeyPair:
+def keypair_for(
+    private: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
+    *,
+    days: int = 3650,
+    start: datetime | None = None,
+) -> KeyPair:
     """A KeyPair around any private key (e.g. RSA-1024 or secp256k1, which KeyPair.generate refuses)."""
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test")])
-    start = NOW - timedelta(days=1)
+    start = start or NOW - timedelta(days=1)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -200,7 +217,10 @@ def keypair_for(private: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, *, days
 HMAC_SHA1 = "http://www.w3.org/2000/09/xmldsig#hmac-sha1"
 HMAC_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256"
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512,
+    "sha1": hashes.SHA1,
+    "sha256": hashes.SHA256,
+    "sha384": hashes.SHA384,
+    "sha512": hashes.SHA512,
 }
 
 

@@ -69,3 +69,15 @@ def no_crypto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(_dsig, "_verify_with_keys", forbidden)
     monkeypatch.setattr(_dsig, "_xmlsec_verify", forbidden)
     yield
+
+
+@pytest.fixture
+def no_xmlsec(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fails the test if a signature value reaches xmlsec/cryptography: proves the R23 length gate fired."""
+
+    def forbidden(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a malformed SignatureValue reached the signature primitive")
+
+    monkeypatch.setattr(_dsig, "_xmlsec_verify", forbidden)
+    monkeypatch.setattr(_dsig, "_verify_pss", forbidden)
+    yield

@@ -18,6 +18,7 @@ import pytest
 from lxml import etree
 
 from saml_core import XMLLimits
+from saml_core import check_tree
 from saml_core import check_unique_ids
 from saml_core import children
 from saml_core import one_child
@@ -30,7 +31,9 @@ SAMLP = (
     b'xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion"'
 )
 GOOD = (
-    b'<samlp:Response ' + SAMLP + b' ID="_R" Version="2.0"><saml:Issuer>https://idp.example.test/</saml:Issuer>'
+    b"<samlp:Response "
+    + SAMLP
+    + b' ID="_R" Version="2.0"><saml:Issuer>https://idp.example.test/</saml:Issuer>'
     b'<saml:Assertion ID="_A"><saml:Subject><saml:NameID>alice@example.test</saml:NameID></saml:Subject>'
     b"</saml:Assertion></samlp:Response>"
 )
@@ -64,9 +67,8 @@ def test_control_good_document_parses() -> None:
 
 
 def test_f1_xxe_external_entity_rejected() -> None:
-    data = (
-        b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-        + GOOD.replace(b"alice@example.test", b"&x;")
+    data = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + GOOD.replace(
+        b"alice@example.test", b"&x;"
     )
     rejected(data, "dtd_forbidden")
 
@@ -116,7 +118,7 @@ def test_f3_entity_in_id_rejected() -> None:
 
 def test_f6_billion_laughs_rejected() -> None:
     entities = b'<!ENTITY lol "lol">' + b"".join(
-        b"<!ENTITY lol%d \"%s\">" % (i, b"".join([b"&lol%d;" % (i - 1) if i > 1 else b"&lol;"] * 10))
+        b'<!ENTITY lol%d "%s">' % (i, b"".join([b"&lol%d;" % (i - 1) if i > 1 else b"&lol;"] * 10))
         for i in range(1, 10)
     )
     data = b"<!DOCTYPE lolz [" + entities + b"]>" + GOOD.replace(b"alice@example.test", b"&lol9;")
@@ -338,7 +340,11 @@ def test_f4_doctype_parser_differential_rejected() -> None:
     forged = GOOD.replace(b"alice", b"admin").replace(b"</samlp:Response>", b"")
     original = GOOD.replace(b"</samlp:Response>", b"")
     data = (
-        b"<!DOCTYPE response SYSTEM 'x\"><!--'>" + forged + b"<![CDATA[-->" + original + b"<!--]]>-->"
+        b"<!DOCTYPE response SYSTEM 'x\"><!--'>"
+        + forged
+        + b"<![CDATA[-->"
+        + original
+        + b"<!--]]>-->"
         + b"</samlp:Response>"
     )
     rejected(data, "dtd_forbidden")
@@ -463,3 +469,29 @@ def test_b3_control_text_of_returns_text_verbatim() -> None:
     root = parse_xml(GOOD.replace(b"alice@example.test", " Alice@Example.test\u00a0".encode()))
     nid = root.find("{*}Assertion/{*}Subject/{*}NameID")
     assert nid is not None and text_of(nid) == " Alice@Example.test\u00a0"  # B5: never folded or trimmed
+
+
+# ---------------------------------------------------------- check_tree on trees built in memory (R6, R8)
+
+
+@pytest.mark.parametrize(
+    ("node", "code"),
+    [
+        (etree.Comment("x"), "unsigned_content"),
+        (etree.ProcessingInstruction("x", "y"), "unsigned_content"),
+        (etree.Entity("victim"), "dtd_forbidden"),
+    ],
+    ids=["comment", "pi", "entity"],
+)
+def test_r8_check_tree_refuses_nodes_built_in_memory(node: etree._Element, code: str) -> None:
+    root = etree.Element("a")
+    etree.SubElement(etree.SubElement(root, "b"), "c").append(node)
+    with pytest.raises(SAMLError) as info:
+        check_tree(root)
+    assert info.value.code == code
+
+
+def test_r8_control_check_tree_accepts_elements_and_text() -> None:
+    root = etree.Element("a")
+    etree.SubElement(etree.SubElement(root, "b"), "c").text = "<!-- text, not a comment -->"
+    check_tree(root)

@@ -81,14 +81,18 @@ def _crypto(
     code: str, core: str, rule: str, note: str, *, sha1: bool = True, bits: int = 2048
 ) -> Expectation:
     return Expectation(
-        "reject-crypto", "reject", allow_sha1=sha1, min_rsa_bits=bits, core_code=core, code=code, rule=rule,
+        "reject-crypto",
+        "reject",
+        allow_sha1=sha1,
+        min_rsa_bits=bits,
+        core_code=core,
+        code=code,
+        rule=rule,
         note=note,
     )
 
 
-def _policy(
-    code: str, rule: str, note: str, *, core: str | None = None, sha1: bool = False
-) -> Expectation:
+def _policy(code: str, rule: str, note: str, *, core: str | None = None, sha1: bool = False) -> Expectation:
     return Expectation(
         "reject-policy", "reject", allow_sha1=sha1, core_code=core, code=code, rule=rule, note=note
     )
@@ -102,18 +106,48 @@ _UNTRUSTED = "untrusted_key"
 #: sample id -> expectation (SECURITY.md 3.2); every manifest row must appear here
 EXPECTATIONS: dict[str, Expectation] = {
     **dict.fromkeys(
-        ["adfs-01", "adfs-02", "okta-01", "okta-02", "okta-04", "okta-05", "okta-06", "google-01",
-         "pingfed-01", "pingfed-02", "pingfed-03", "pingfed-04", "keycloak-01", "keycloak-02", "okta-07",
-         "shibboleth-02", "shibboleth-03"],
+        [
+            "adfs-01",
+            "adfs-02",
+            "okta-01",
+            "okta-02",
+            "okta-04",
+            "okta-05",
+            "okta-06",
+            "google-01",
+            "pingfed-01",
+            "pingfed-02",
+            "pingfed-03",
+            "pingfed-04",
+            "keycloak-01",
+            "keycloak-02",
+            "okta-07",
+            "shibboleth-02",
+            "shibboleth-03",
+        ],
         _ACCEPT,
     ),
     **dict.fromkeys(
-        ["okta-03", "oktadev-01", "onelogin-01", "onelogin-02", "onelogin-03", "onelogin-04", "onelogin-05",
-         "onelogin-06", "onelogin-07", "simplesamlphp-05"],
+        [
+            "okta-03",
+            "oktadev-01",
+            "onelogin-01",
+            "onelogin-02",
+            "onelogin-03",
+            "onelogin-04",
+            "onelogin-05",
+            "onelogin-06",
+            "onelogin-07",
+            "simplesamlphp-05",
+        ],
         _SHA1,
     ),
     "auth0-01": Expectation(
-        "accept-sha1", "reject", allow_sha1=True, code=_SCHEMA, rule="R10/R14",
+        "accept-sha1",
+        "reject",
+        allow_sha1=True,
+        code=_SCHEMA,
+        rule="R10/R14",
         note="3.2 lists it as ACCEPT with --allow-sha1, but its Response Signature is the LAST child of "
         "the Response (after the Assertion): schema-invalid (R10) and outside the allowed slot (R14). "
         "The signature itself verifies.",
@@ -121,28 +155,40 @@ EXPECTATIONS: dict[str, Expectation] = {
     "adfs-03": _1024,
     "adfs-05": _1024,
     **dict.fromkeys(
-        ["simplesamlphp-01", "simplesamlphp-02", "simplesamlphp-03", "simplesamlphp-04", "simplesamlphp-06",
-         "oracle-oam-01"],
+        [
+            "simplesamlphp-01",
+            "simplesamlphp-02",
+            "simplesamlphp-03",
+            "simplesamlphp-04",
+            "simplesamlphp-06",
+            "oracle-oam-01",
+        ],
         _1024_SHA1,
     ),
-    "oktadev-02": _policy(_SPV, "R18", "Reference URI=\"\" (whole document)", core=_SPV),
+    "oktadev-02": _policy(_SPV, "R18", 'Reference URI="" (whole document)', core=_SPV),
     "shibboleth-01": _policy("not_a_response", "R11", "SOAP Envelope around an ArtifactResponse"),
     "shibboleth-04": _policy(
-        "not_a_response", "R11", "ECP SOAP Envelope; KeyInfo certificate empty, so unverifiable",
+        "not_a_response",
+        "R11",
+        "ECP SOAP Envelope; KeyInfo certificate empty, so unverifiable",
         core="key_invalid",
     ),
     "azuread-01": _policy("not_a_response", "R11", "a bare WS-Fed saml:Assertion, no samlp:Response"),
     "secureworks-01": _policy(
-        _SCHEMA, "R10/R12 (R45)",
+        _SCHEMA,
+        "R10/R12 (R45)",
         "3.2 cites R45 (NotBefore on the bearer SubjectConfirmationData), but the Response ID "
         "'28338c8c-...' is not an xs:ID/NCName, which gate 3 rejects first",
-        core=_SPV, sha1=True,
+        core=_SPV,
+        sha1=True,
     ),
     "starfield-01": _policy(
-        "destination_mismatch", "R44-R46",
-        "signed Response without Destination; no SubjectConfirmationData, no AudienceRestriction", sha1=True,
+        "destination_mismatch",
+        "R44-R46",
+        "signed Response without Destination; no SubjectConfirmationData, no AudienceRestriction",
+        sha1=True,
     ),
-    "oktadev-03": _crypto(_SPV, _SPV, "R18", "URI=\"\" and signed by an untrusted key", sha1=False),
+    "oktadev-03": _crypto(_SPV, _SPV, "R18", 'URI="" and signed by an untrusted key', sha1=False),
     "oktadev-04": _crypto(_BAD, _BAD, "R29", "content modified after signing"),
     "onelogin-08": _crypto(_BAD, _BAD, "R29", "Assertion modified under the Response signature"),
     "onelogin-09": _crypto(_BAD, _BAD, "R29", "signed Assertion modified"),
@@ -155,9 +201,12 @@ EXPECTATIONS: dict[str, Expectation] = {
     "simplesamlphp-09": _crypto(_SCHEMA, _SPV, "R10/R12", "duplicate ID in StatusDetail", bits=1024),
     "simplesamlphp-10": _crypto(_SPV, _SPV, "R20", "exc-c14n#WithComments on the Response", bits=1024),
     "adfs-04": _crypto(
-        "algorithm_forbidden", "algorithm_forbidden", "R21",
+        "algorithm_forbidden",
+        "algorithm_forbidden",
+        "R21",
         "digest URI xmlenc#sha384 is not a defined URI; read as SHA-384 the digest does not match either",
-        sha1=False, bits=1024,
+        sha1=False,
+        bits=1024,
     ),
     "netiq-01": Expectation("aws-roles", "accept", note="AWS Role sample; verifies with its embedded cert"),
     "okta-08": Expectation("aws-roles", "parse_only", core_code="key_invalid", note="certificate redacted"),
@@ -350,10 +399,15 @@ def load_metadata_corpus() -> tuple[MetadataSample, ...]:
         reader = csv.DictReader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
         return tuple(
             MetadataSample(
-                file=v["file"], source_repo=v["source_repo"], source_path=v["source_path"],
-                source_commit=v["source_commit"], license=v["license_of_source_repo"],
-                idp_product=v["idp_product"], entity_ids=tuple(v["entityIDs"].split()),
-                signed=v["metadata_signed"] == "yes", notes=v["notes"],
+                file=v["file"],
+                source_repo=v["source_repo"],
+                source_path=v["source_path"],
+                source_commit=v["source_commit"],
+                license=v["license_of_source_repo"],
+                idp_product=v["idp_product"],
+                entity_ids=tuple(v["entityIDs"].split()),
+                signed=v["metadata_signed"] == "yes",
+                notes=v["notes"],
             )
             for v in reader
         )

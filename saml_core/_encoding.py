@@ -1,0 +1,29 @@
+"""Strict base64 (RFC 4648 section 4) for values inside signed XML: one spelling per value (R2, R23).
+
+ASCII whitespace is allowed anywhere (line-wrapped values are a CONTROL); anything else outside the
+standard alphabet, missing or excess padding, and non-zero unused bits in the last quantum are refused,
+where Python's ``b64decode(validate=True)`` would accept ``QUJD=`` or ``QUJDRB==``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+
+_ASCII_WS = {ord(c): None for c in " \t\r\n"}
+_BODY = re.compile(r"[A-Za-z0-9+/]*={0,2}", re.ASCII)
+
+
+def decode_base64_strict(text: str) -> bytes:
+    """Decode or raise ``ValueError`` (the caller maps it to its own error code)."""
+    compact = text.translate(_ASCII_WS)
+    if not compact or len(compact) % 4 or _BODY.fullmatch(compact) is None:
+        raise ValueError("not strict base64 (alphabet, padding or length)")
+    try:
+        decoded = base64.b64decode(compact, validate=True)
+    except binascii.Error:
+        raise ValueError("not strict base64") from None
+    if base64.b64encode(decoded).decode("ascii") != compact:
+        raise ValueError("not canonical base64 (non-zero unused bits)")
+    return decoded
