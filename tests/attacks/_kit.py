@@ -87,12 +87,14 @@ def reject(data: bytes | str, code: str, **overrides: Any) -> ValidationError:
     return info.value
 
 
-def accept(data: bytes | str, *, name_id: str = fx.NAME_ID, **overrides: Any) -> ValidatedAssertion:
+def accept(
+    data: bytes | str, *, name_id: str = fx.NAME_ID, issuer: str = fx.IDP, **overrides: Any
+) -> ValidatedAssertion:
     """ACCEPT(orig): accepted, and the identity is the untouched original's (never EVIL's)."""
     result = validate_response(data, **options(**overrides))
     assert result.name_id == name_id
     assert result.name_id != fx.EVIL_NAME_ID
-    assert result.issuer == fx.IDP
+    assert result.issuer == issuer
     if result.aws is not None:
         assert fx.ADMIN not in {role.role_arn for role in result.aws.roles}
     return result
