@@ -11,6 +11,8 @@ from ._faults import FAULTS as FAULTS
 from ._issue import IdentityProvider as IdentityProvider
 from ._issue import IssuedResponse as IssuedResponse
 from ._issue import SignMode as SignMode
+from ._web_config import WebSettings as WebSettings
+from .app import create_app as create_app
 
 __all__ = [
     "FAULTS",
@@ -24,4 +26,6 @@ __all__ = [
     "SignMode",
     "aws_audience",
     "aws_recipient",
+    "WebSettings",
+    "create_app",
 ]

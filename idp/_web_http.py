@@ -38,6 +38,13 @@ class Site:
     def __init__(self, settings: WebSettings) -> None:
         self.settings = settings
         self.pending = PendingCodec(settings.session_secret)
+        self._metadata: bytes | None = None
+
+    def metadata(self) -> bytes:
+        """The IdP's metadata, built once: the same bytes (and ID) for every request of this process."""
+        if self._metadata is None:
+            self._metadata = self.settings.provider.metadata()
+        return self._metadata
 
     @property
     def name(self) -> str:

@@ -133,7 +133,7 @@ async def portal(site: Site, request: Request) -> Response:
 
 async def metadata(site: Site, request: Request) -> Response:
     return Response(
-        site.settings.provider.metadata(),
+        site.metadata(),
         media_type="application/samlmetadata+xml",
         headers={"Cache-Control": "public, max-age=300"},
     )
