@@ -25,6 +25,7 @@ from collections.abc import Awaitable
 from collections.abc import Callable
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -37,7 +38,6 @@ from saml_core import utcnow
 
 from . import _web_sso as sso
 from ._web_config import WebSettings
-from ._web_config import check_password
 from ._web_config import role_account
 from ._web_config import role_name
 from ._web_http import SESSION_COOKIE
@@ -89,8 +89,9 @@ async def login_submit(site: Site, request: Request) -> Response:
     pending = one_field(fields, "t", required=False)
     if pending:
         site.pending.loads(pending)  # refuse a forged or stale token before checking the password
-    user = site.settings.users.get(username)
-    if user is None or not check_password(user, password):
+    # scrypt runs in a thread, off the event loop
+    user = await run_in_threadpool(site.settings.users.authenticate, username, password)
+    if user is None:
         log.info("login failed for %r", username[:64])
         page = login_page(
             idp_name=site.name,

@@ -359,3 +359,38 @@ def test_wrong_method_is_an_html_405(client: TestClient) -> None:
     answer = client.put("/login")
     assert answer.status_code == 405
     assert "method_not_allowed" in answer.text
+
+
+def test_unknown_user_costs_the_same_scrypt_work_as_a_known_one(
+    idp_keys: KeyPair, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import idp._web_config as web_config
+
+    checked: list[str] = []
+    real = web_config.check_password
+
+    def spy(user, password):  # type: ignore[no-untyped-def]
+        checked.append(user.name)
+        return real(user, password)
+
+    monkeypatch.setattr(web_config, "check_password", spy)
+    users = make_settings(idp_keys).users
+    assert users.authenticate("mallory", "carol-pw") is None
+    assert checked == ["carol"]  # the decoy: a hashed user's hash, result ignored
+
+
+def test_known_user_is_checked_against_their_own_password(idp_keys: KeyPair) -> None:
+    users = make_settings(idp_keys).users
+    assert users.authenticate("carol", "carol-pw") is not None
+    assert users.authenticate("carol", "alice-pw") is None
+
+
+def test_a_user_aws_would_refuse_gets_a_400_page_not_a_500(idp_keys: KeyPair) -> None:
+    settings = make_settings(idp_keys)
+    settings.users.add(make_user("eve", "eve-pw", [READONLY], session_name="has spaces"))
+    client = TestClient(create_app(settings), follow_redirects=False)
+    sign_in(client, "eve", "eve-pw")
+    answer = _aws_sign_in(client)
+    assert answer.status_code == 400
+    assert "aws_attribute_invalid" in answer.text
+    assert "RoleSessionName" in answer.text
