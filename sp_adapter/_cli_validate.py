@@ -36,6 +36,7 @@ from saml_core.errors import SAMLError
 
 from ._policy import Policy
 from ._replay import replay_cache_from_url
+from ._result import ValidatedAssertion
 from ._trust import Trust
 from ._validate import ReplayCheck
 from ._validate import validate_response
@@ -130,7 +131,7 @@ class ValidationSetup:
             decrypt_keys=tuple(_decryption_key(_read(path)) for path in options.get("decrypt_key", ())),
         )
 
-    def validate(self, data: bytes) -> Any:
+    def validate(self, data: bytes) -> ValidatedAssertion:
         return validate_response(
             data,
             trust=self.trust,
