@@ -91,7 +91,16 @@ def main() -> None:
         print(f"IdP at {idp_url}; metadata saved to {metadata_file.relative_to(ROOT)}")
 
         step("2. what AWS IAM would be given")
-        print(run([str(BIN / "saml-metadata"), "inspect", str(metadata_file)]).decode())
+        report = json.loads(run([str(BIN / "saml-metadata"), "inspect", str(metadata_file)]))
+        for entity in report["entities"]:
+            idp_role = entity["roles"]["idp"]
+            print(f"entity id      {entity['entity_id']}")
+            for service in idp_role["single_sign_on"]:
+                print(f"sso            {service['location']} ({service['binding'].rsplit(':', 1)[-1]})")
+            for cert in entity["certificates"]:
+                print(f"{cert['use'] or 'any'} cert   sha256 {cert['sha256'][:23]}... "
+                      f"{cert['key_type']}-{cert['key_size']}, not after {cert['not_after']}")
+        print(f"warnings       {report['warnings'] or 'none'}")
 
         step("3. a local STS that checks assertions like AWS, with the IdP registered as DemoIdP")
         sts = subprocess.Popen(  # noqa: S603
