@@ -119,7 +119,8 @@ def main() -> None:
             stdin=b"alice-password\n",
         )
         creds = json.loads(creds_raw)
-        shown = {k: (v[:8] + "..." if k in ("SecretAccessKey", "SessionToken") else v) for k, v in creds.items()}
+        secret = ("SecretAccessKey", "SessionToken")
+        shown = {k: (v[:8] + "..." if k in secret else v) for k, v in creds.items()}
         print(json.dumps(shown, indent=2))
 
         step("5. GetCallerIdentity with the temporary credentials")
