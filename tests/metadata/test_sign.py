@@ -290,3 +290,20 @@ def test_signature_value_is_base64_of_modulus_length(idp_keys: KeyPair) -> None:
     start = signed.index(b"<ds:SignatureValue>") + len(b"<ds:SignatureValue>")
     value = signed[start : signed.index(b"</ds:SignatureValue>")]
     assert len(base64.b64decode(b"".join(value.split()))) == 256
+
+
+def test_signed_aggregate_verifies_and_keeps_every_entity(idp_keys: KeyPair, other_keys: KeyPair) -> None:
+    one = metadata.parse(_idp(idp_keys))
+    two = metadata.parse(_idp(other_keys, entity_id="https://second.example.test/"))
+    assert isinstance(one, EntityDescriptor) and isinstance(two, EntityDescriptor)
+    aggregate = metadata.EntitiesDescriptor(entities=(one, two), name="federation", id="_agg")
+    xml = metadata.render(
+        metadata.EntitiesDescriptor(entities=aggregate.entities, name="federation", id="_agg")
+    )
+    xml = xml.replace(b' ID="_md1"', b"", 2)  # members without IDs, as aggregators publish them
+    signed = metadata.sign(xml, idp_keys)
+    model = metadata.verify(signed, [idp_keys.cert_pem], now=NOW)
+    assert isinstance(model, EntitiesDescriptor) and model.signed
+    assert [e.entity_id for e in model.entities] == [ENTITY, "https://second.example.test/"]
+    evil = signed.replace(b"https://second.example.test/", b"https://evil.example.test/")
+    assert _code(evil, [idp_keys.cert_pem]) == "signature_invalid"
