@@ -92,7 +92,6 @@ def _python3_saml(b64: str) -> Callable[[], object]:
         "https": "on",
         "http_host": "signin.aws.amazon.com",
         "script_name": "/saml",
-        "server_port": 443,
     }
 
     def run() -> bool:

@@ -22,5 +22,5 @@ def test_bench_validate_smoke() -> None:
     assert [row["variant"] for row in rows] == ["F0-A", "F0-RA"]
     for row in rows:
         assert row["ours_ops"] > 0 and row["python3_saml_ops"] > 0 and row["floor_ops"] > 0
-        assert row["vs_python3_saml"] == round(row["ours_ops"] / row["python3_saml_ops"], 2)
+        assert abs(row["vs_python3_saml"] - row["ours_ops"] / row["python3_saml_ops"]) < 0.05
     assert bench.main(["--seconds", "0.01", "--variant", "A"]) == 0
