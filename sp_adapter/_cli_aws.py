@@ -8,6 +8,7 @@ STS: a response the validator rejects is never sent.
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import sys
@@ -71,15 +72,22 @@ def prompt_role(roles: Sequence[AwsRolePair], reader: TextIO, writer: TextIO) ->
     raise ConfigError("no role chosen; pass --role-arn")
 
 
+def interactive() -> bool:
+    """A person may be there: stdin or stderr is a terminal (the AWS CLI runs credential_process with the
+    terminal as stdin and stderr captured). Questions then go to /dev/tty, never to stdout."""
+    return sys.stdin.isatty() or sys.stderr.isatty()
+
+
 def terminal_chooser() -> RoleChooser | None:
-    """A chooser prompting on /dev/tty, when there is a terminal (stderr is one); else None."""
-    if not sys.stderr.isatty():
+    """A chooser prompting on /dev/tty when ``interactive()``; else None."""
+    if not interactive():
         return None
 
     def choose(roles: Sequence[AwsRolePair]) -> AwsRolePair:
         try:
-            with open("/dev/tty", "r+", encoding="utf-8") as tty:
-                return prompt_role(roles, tty, tty)
+            with open("/dev/tty", encoding="utf-8") as reader:
+                with open("/dev/tty", "w", encoding="utf-8") as writer:
+                    return prompt_role(roles, reader, writer)
         except OSError:
             raise ConfigError("several roles and no terminal to choose on; pass --role-arn") from None
 
@@ -235,9 +243,14 @@ def _password(from_stdin: bool) -> str:
         line = sys.stdin.readline()
         password = line[:-1] if line.endswith("\n") else line
     else:
-        if not sys.stderr.isatty():
+        if not interactive():
             raise ConfigError("no terminal to ask the password on; pass --password-stdin")
-        password = click.prompt("Password", hide_input=True, err=True)
+        try:
+            with open("/dev/tty", encoding="utf-8"):
+                pass
+        except OSError:
+            raise ConfigError("no terminal to ask the password on; pass --password-stdin") from None
+        password = getpass.getpass("Password: ")  # prompts and reads on /dev/tty
     if not password:
         raise ConfigError("the password is empty")
     return password

@@ -101,3 +101,46 @@ def signed_client(url: str, credentials: Mapping[str, Any]) -> Any:
         aws_secret_access_key=credentials["SecretAccessKey"],
         aws_session_token=credentials["SessionToken"],
     )
+
+
+def run_on_terminal(
+    args: list[str], replies: list[tuple[bytes, bytes]], timeout: float = 60
+) -> tuple[int, bytes, bytes]:
+    """Run ``args`` with a pseudo-terminal as controlling terminal and stderr (stdin: /dev/null, stdout: a
+    pipe); when the terminal shows each ``expect``, type its ``reply``.
+
+    Returns (exit code, stdout, what the terminal showed)."""
+    import fcntl
+    import os
+    import pty
+    import subprocess
+    import termios
+
+    master, slave = pty.openpty()
+
+    def take_terminal() -> None:
+        os.setsid()
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen(  # noqa: S603 - our own console scripts
+        args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, preexec_fn=take_terminal
+    )
+    os.close(slave)
+    seen = b""
+    try:
+        for expect, reply in replies:
+            while expect not in seen:
+                seen += os.read(master, 4096)
+            os.write(master, reply)
+        out, _ = proc.communicate(timeout=timeout)
+        try:
+            while chunk := os.read(master, 4096):
+                seen += chunk
+        except OSError:
+            pass
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        os.close(master)
+    return proc.returncode, out, seen

@@ -30,6 +30,7 @@ from tests.sp_adapter._aws_support import READONLY
 from tests.sp_adapter._aws_support import issue
 from tests.sp_adapter._aws_support import local_sts
 from tests.sp_adapter._aws_support import metadata
+from tests.sp_adapter._aws_support import run_on_terminal
 from tests.sp_adapter._aws_support import signed_client
 
 BIN = Path(sys.executable).parent
@@ -241,3 +242,26 @@ def test_prompt_role_reads_a_number_and_writes_only_to_its_stream() -> None:
 
     with pytest.raises(ConfigError):
         prompt_role(roles, io.StringIO("9\n0\nabc\n"), io.StringIO())
+
+
+def test_several_roles_on_a_terminal_are_offered_on_dev_tty_not_stdout(
+    sts: Any, md: Path, tmp_path: Path
+) -> None:
+    response = tmp_path / "response.b64"
+    response.write_text(issue(roles=(READONLY, ADMIN)).b64)
+    args = [
+        str(BIN / "saml-sp"),
+        "exchange",
+        "--idp-metadata",
+        str(md),
+        "--now",
+        format_instant(NOW),
+        "--endpoint-url",
+        sts.url,
+        str(response),
+    ]
+    code, out, terminal = run_on_terminal(args, [(b"Role to assume", b"2\n")])
+    assert code == 0
+    assert b"[1] " + READONLY.encode() in terminal and b"[2] " + ADMIN.encode() in terminal
+    creds = json.loads(out)
+    assert creds["RoleArn"] == ADMIN and b"Role to assume" not in out

@@ -103,3 +103,35 @@ def test_a_plain_http_idp_off_loopback_gets_no_password(world: tuple[Any, Any]) 
     args = ["login", "--idp-url", "http://idp.example.test", "--username", "a", "--password-stdin"]
     result = CliRunner().invoke(main, [*args, "--endpoint-url", sts.url], input="pw\n")
     assert result.exit_code == 2 and "https" in json.loads(result.stderr)["message"]
+
+
+def test_the_password_is_asked_on_the_terminal_as_credential_process_needs(
+    world: tuple[Any, Any], tmp_path: Any
+) -> None:
+    import sys
+    from pathlib import Path
+
+    from tests.sp_adapter._aws_support import run_on_terminal
+
+    idp, sts = world
+    saml_sp = str(Path(sys.executable).parent / "saml-sp")
+    args = [
+        saml_sp,
+        "login",
+        "--idp-url",
+        idp.url,
+        "--username",
+        "alice",
+        "--role-arn",
+        ROLE,
+        "--endpoint-url",
+        sts.url,
+        "--format",
+        "credential-process",
+    ]
+    code, out, terminal = run_on_terminal(args, [(b"Password: ", b"alice-password\n")])
+    assert code == 0, terminal
+    assert json.loads(out)["Version"] == 1
+    assert b"alice-password" not in terminal  # not echoed
+    code, out, terminal = run_on_terminal(args, [(b"Password: ", b"wrong\n")])
+    assert code == 1 and out == b"" and b"login_failed" in terminal
