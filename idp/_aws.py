@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from saml_core.constants import AWS_PRINCIPAL_TAG_PREFIX
 from saml_core.constants import AWS_ROLE
@@ -166,6 +167,7 @@ class AwsRole:
         return self.role_arn.split(":", 2)[1]
 
 
+@lru_cache(maxsize=1024)
 def check_role(role: AwsRole, partition: str) -> None:
     """Both ARNs well formed; provider in the role's partition and account; the partition we issue for."""
     if not 20 <= len(role.role_arn) <= 2048 or not (match := _ROLE_ARN.fullmatch(role.role_arn)):
@@ -237,6 +239,7 @@ def check_session_duration(value: int) -> int:
     return value
 
 
+@lru_cache(maxsize=4096)
 def _tag_chars_ok(text: str) -> bool:
     """[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@] for every character (STS tagKeyType / tagValueType)."""
     return all(ch in _TAG_EXTRA or unicodedata.category(ch)[0] in "LZN" for ch in text)
