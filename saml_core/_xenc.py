@@ -7,8 +7,8 @@ Invariants this module owns (SECURITY.md R36-R41):
   ``RetrievalMethod URI="#id"``; no AgreementMethod, no external references.
 * Rule 2: the plaintext is handed back as bytes and parsed by ``parse_xml`` only, so every parser rule
   applies again (R39); no other parser ever sees it.
-* Rule 3: every failure after the ciphertext is reached raises the same ``DecryptionFailed`` message; the
-  cause is kept in ``detail`` for logs (R40).
+* Rule 3: every failure after the ciphertext is reached (plaintext parsing included, DTDs excepted)
+  raises the same ``DecryptionFailed`` message; the cause is kept in ``detail`` for logs (R40).
 
 The symmetric and RSA operations run in-process through ``cryptography``.
 """
@@ -41,6 +41,7 @@ from .constants import NS
 from .constants import BlockCipher
 from .constants import KeyTransport
 from .errors import DecryptionFailed
+from .errors import DTDForbidden
 from .errors import SAMLError
 
 _ENCRYPTED_DATA = NS.xenc("EncryptedData")
@@ -155,8 +156,9 @@ def decrypt_element(
 ) -> Element:
     """Decrypt a saml:EncryptedAssertion / EncryptedID and return the plaintext's root, hardened-parsed.
 
-    Raises only ``DecryptionFailed`` for crypto and structure problems, or the parser's own errors
-    (``dtd_forbidden`` and friends) when the plaintext itself is hostile (R39).
+    Raises ``DecryptionFailed`` for every failure after the ciphertext is reached, including a plaintext
+    the hardened parser refuses (R40: with CBC, "bad padding" vs "bad XML" is the Jager-Somorovsky oracle);
+    only a plaintext carrying a DTD keeps ``dtd_forbidden`` (R39).
     """
     if not keys:
         raise DecryptionFailed(
@@ -169,7 +171,12 @@ def decrypt_element(
         plaintext = _decrypt_content(encrypted_data, cipher, content_key)
     except _Fail as fail:
         raise DecryptionFailed(detail=str(fail)) from None
-    return parse_xml(plaintext, limits=limits)
+    try:
+        return parse_xml(plaintext, limits=limits)
+    except DTDForbidden:
+        raise
+    except SAMLError as exc:
+        raise DecryptionFailed(detail=f"the plaintext is refused: {exc.code}: {exc.detail}") from None
 
 
 class _Fail(Exception):
