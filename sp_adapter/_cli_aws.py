@@ -12,7 +12,6 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +26,11 @@ from saml_core._cli import cli_errors
 from saml_core.errors import ConfigError
 
 from . import _cli_validate as validate_cli
+from ._cli_console import console_url_command
 from ._cli_local_sts import local_sts_command
 from ._cli_validate import ValidationSetup
 from ._cli_validate import read_input
 from ._cli_validate import validation_options
-from ._console import console_url
 from ._credcache import CredentialCache
 from ._credcache import cache_key
 from ._exchange import AwsCredentials
@@ -307,101 +306,6 @@ def login_command(
         role = choose_role(assertion, plan.role_arn, plan.principal_arn, terminal_chooser())
         key = cache_key(role.role_arn, idp_url.rstrip("/"), username)
         emit(credentials_for(assertion, plan, role, key), plan)
-
-
-def _from_pairs(
-    values: Mapping[str, str | None], names: tuple[str, str, str, str], where: str
-) -> AwsCredentials:
-    key_id, secret, token, expires = (values.get(name) for name in names)
-    if not key_id or not secret or not token:
-        raise ConfigError(f"no temporary credentials in {where} ({', '.join(names[:3])} are needed)")
-    expiration = utcnow()
-    if expires:
-        expiration = AwsCredentials.from_json(
-            {"AccessKeyId": key_id, "SecretAccessKey": secret, "SessionToken": token, "Expiration": expires}
-        ).expiration
-    return AwsCredentials(
-        access_key_id=key_id,
-        secret_access_key=secret,
-        session_token=token,
-        expiration=expiration,
-        role_arn="",
-    )
-
-
-def load_credentials(source: str | None, profile: str | None, credentials_file: str | None) -> AwsCredentials:
-    """Credentials from a JSON file or stdin (``--format json`` or credential-process output), a profile of
-    the credentials file, or the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)."""
-    if source is not None:
-        raw = read_input(source)
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            raise ConfigError("the credentials input is not JSON") from None
-        if not isinstance(data, dict):
-            raise ConfigError("the credentials input is not a JSON object")
-        return AwsCredentials.from_json(data)
-    if profile is not None:
-        import configparser
-
-        path = Path(credentials_file or os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials")
-        parser = configparser.RawConfigParser()
-        try:
-            parser.read_string(path.expanduser().read_text(encoding="utf-8"))
-        except configparser.Error as error:
-            raise ConfigError(f"cannot read {path}: {type(error).__name__}") from None
-        if not parser.has_section(profile):
-            raise ConfigError(f"no profile {profile!r} in {path}")
-        section = dict(parser.items(profile))
-        names = (
-            "aws_access_key_id",
-            "aws_secret_access_key",
-            "aws_session_token",
-            "x_security_token_expires",
-        )
-        return _from_pairs(section, names, f"profile {profile!r}")
-    names = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION")
-    return _from_pairs(dict(os.environ), names, "the environment")
-
-
-@click.command()
-@click.option("--credentials", "source", help="JSON credentials file, or '-' for stdin.")
-@click.option("--profile", help="Read the credentials of this profile from the credentials file.")
-@click.option("--credentials-file", type=click.Path(dir_okay=False), help="[~/.aws/credentials]")
-@click.option("--partition", default=None, help="aws | aws-cn | aws-us-gov [from the role ARN, else aws].")
-@click.option("--federation-url", help="Federation endpoint override (https, or http on loopback).")
-@click.option("--destination", help="Console page to open [the partition's console home].")
-@click.option("--issuer", help="URL users return to when the console session ends.")
-@click.option("--session-duration", type=int, default=None, help="Console session seconds, 900-43200.")
-@click.option("--json", "json_mode", is_flag=True, default=None, help="Errors as JSON even on a terminal.")
-def console_url_command(
-    source: str | None,
-    profile: str | None,
-    credentials_file: str | None,
-    partition: str | None,
-    federation_url: str | None,
-    destination: str | None,
-    issuer: str | None,
-    session_duration: int | None,
-    json_mode: bool | None,
-) -> None:
-    """Print an AWS console sign-in URL for temporary credentials (valid 15 minutes; treat it as a secret).
-
-    Without --credentials or --profile the credentials come from the environment.
-    """
-    with cli_errors(json_mode=json_mode or None):
-        credentials = load_credentials(source, profile, credentials_file)
-        with httpx.Client(timeout=HTTP_TIMEOUT) as http:
-            url = console_url(
-                credentials,
-                http=http,
-                partition=partition,
-                federation_url=federation_url,
-                destination=destination,
-                issuer=issuer,
-                session_duration=session_duration,
-            )
-        click.echo(url)
 
 
 def register_aws_commands(group: click.Group) -> None:

@@ -270,15 +270,7 @@ def exchange(
         saml_assertion=assertion.saml_response_b64,
         duration_seconds=check_duration(duration),
     )
-    retried = False
-    try:
-        answer = assume_role_with_saml(client, request)
-    except StsError as error:
-        limit = max_duration_hint(error, request.duration_seconds)
-        if limit is None:
-            raise
-        request, retried = replace(request, duration_seconds=limit), True
-        answer = assume_role_with_saml(client, request)
+    answer, sent = _assume_with_one_retry(client, request)
     if verify_answer:
         cross_check(answer, assertion, role)
     credentials = AwsCredentials(
@@ -296,7 +288,21 @@ def exchange(
         role=role,
         region=chosen_region,
         endpoint_url=endpoint_url,
-        duration_seconds=request.duration_seconds,
-        retried=retried,
+        duration_seconds=sent.duration_seconds,
+        retried=sent is not request,
         answer=answer,
     )
+
+
+def _assume_with_one_retry(
+    client: STSClient, request: AssumeRoleWithSAMLRequest
+) -> tuple[AssumeRoleWithSAMLAnswer, AssumeRoleWithSAMLRequest]:
+    """Rule 4: one call, and one more at the maximum STS reports when the duration was over the role's."""
+    try:
+        return assume_role_with_saml(client, request), request
+    except StsError as error:
+        limit = max_duration_hint(error, request.duration_seconds)
+        if limit is None:
+            raise
+    retry = replace(request, duration_seconds=limit)
+    return assume_role_with_saml(client, retry), retry
