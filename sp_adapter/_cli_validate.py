@@ -22,6 +22,7 @@ from typing import TypeVar
 
 import click
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -217,7 +218,7 @@ def _decryption_key(pem: bytes) -> KeyPair:
         return KeyPair.from_pem(pem, cert_pem)
     try:
         private = serialization.load_pem_private_key(pem, password=None)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
         raise KeyLoadError(f"cannot load the decryption key: {exc}") from None
     if not isinstance(private, rsa.RSAPrivateKey):
         raise KeyLoadError("the decryption key must be an RSA private key")

@@ -119,7 +119,7 @@ def _run(
     aws = check_aws_attributes(result.attributes, policy.attribute_rules(verified.entry.allowed_roles))
     # gate 10: replay, atomic check-and-set, only after everything else passed (R49)
     if replay_cache is not None:
-        expires_at = result.latest_end + timedelta(seconds=policy.clock_skew)
+        expires_at = _plus(result.latest_end, policy.clock_skew)
         _check_replay(replay_cache, result, expires_at, now)
     return ValidatedAssertion(
         issuer=result.issuer,
@@ -188,6 +188,14 @@ def _protocol(
         response_id=response_id,
         latest_end=max(ends),
     )
+
+
+def _plus(moment: datetime, seconds: int) -> datetime:
+    """``moment + seconds``, saturating at the largest datetime (a NotOnOrAfter in year 9999)."""
+    try:
+        return moment + timedelta(seconds=seconds)
+    except OverflowError:
+        return datetime.max.replace(tzinfo=moment.tzinfo)
 
 
 def _check_replay(cache: ReplayCheck, read: _Read, expires_at: datetime, now: datetime) -> None:

@@ -492,6 +492,18 @@ def test_r49_a_rejected_message_does_not_burn_the_id() -> None:
     assert validate(fx.f0("RA"), replay_cache=cache).replay_checked is True
 
 
+def test_r49_far_future_not_on_or_after_saturates() -> None:
+    from saml_core import format_instant
+
+    tree = fx.build_response()
+    for node in tree.iter(NS.saml("Conditions"), NS.saml("SubjectConfirmationData")):
+        node.set("NotOnOrAfter", "9999-12-31T23:59:59Z")
+    xml = fx.serialize(fx.sign_variant(tree, "RA"))
+    cache = MemoryReplayCache()
+    assert format_instant(validate(xml, replay_cache=cache).not_on_or_after) == "9999-12-31T23:59:59Z"
+    assert code(xml, replay_cache=cache) == "replayed"
+
+
 def test_r49_entries_live_until_the_latest_end_plus_skew() -> None:
     class Recorder:
         def __init__(self) -> None:
