@@ -13,14 +13,12 @@ Invariants this module owns:
 from __future__ import annotations
 
 import base64
-import re
 from collections.abc import Callable
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from datetime import timedelta
-from typing import Literal
 
 from lxml import etree
 
@@ -28,11 +26,9 @@ from saml_core import KeyPair
 from saml_core import SAMLError
 from saml_core import TrustedKey
 from saml_core import encrypt_element
-from saml_core import ensure_aware
 from saml_core import new_id
 from saml_core import serialize
 from saml_core import sign_enveloped
-from saml_core import utcnow
 from saml_core.constants import AWS_ATTR_PREFIX
 from saml_core.constants import NS
 from saml_core.constants import BlockCipher
@@ -47,18 +43,19 @@ from ._aws import aws_recipient
 from ._build import Attribute
 from ._build import ResponseSpec
 from ._build import build_response
-from ._build import name_format_for
 from ._errors import IdPError
 from ._fault import Draft
 from ._fault import Fault
-from ._faults import FAULTS
+from ._options import MAX_LIFETIME
+from ._options import SIGN_MODES as SIGN_MODES
+from ._options import IssueOptions
+from ._options import SignMode as SignMode
+from ._options import attributes_from
+from ._options import check_text
+from ._options import issue_options
+from ._options import resolve_now
 
-SignMode = Literal["both", "response", "assertion", "none"]
-SIGN_MODES: tuple[SignMode, ...] = ("both", "response", "assertion", "none")
-MAX_LIFETIME = 24 * 3600
 _NOT_BEFORE_MARGIN = timedelta(seconds=60)
-# XML 1.0 Char: no C0 controls but TAB/LF/CR, no surrogates, no U+FFFE/U+FFFF
-_NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,16 +76,6 @@ class IssuedResponse:
     not_on_or_after: datetime
     faults: tuple[str, ...] = ()
     """Names of the faults applied (empty for a good response)."""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class _Options:
-    """What both ``issue`` and ``issue_aws`` pass to the pipeline."""
-
-    sign: SignMode
-    signature_method: SignatureMethod | None
-    encrypt_to: TrustedKey | None
-    faults: tuple[Fault, ...]
 
 
 class IdentityProvider:
@@ -166,7 +153,7 @@ class IdentityProvider:
         Recipient and Destination default to the partition's (regional) sign-in URL, with
         ``/saml/acs/{provider_uuid}`` when ``provider_uuid`` is given; the Audience to the partition's.
         """
-        moment = _resolve_now(now)
+        moment = resolve_now(now)
         claims = aws_claims(
             roles=roles,
             session_name=session_name,
@@ -176,7 +163,7 @@ class IdentityProvider:
             principal_tags=principal_tags,
             transitive_tag_keys=transitive_tag_keys,
         )
-        extra = _attributes(attributes)
+        extra = attributes_from(attributes)
         if any(a.name.startswith(AWS_ATTR_PREFIX) for a in extra):
             raise IdPError("pass AWS attributes through their own parameters (roles, session_name, ...)")
         aws_attrs = tuple(Attribute(name, values) for name, values in claims.attributes())
@@ -191,7 +178,7 @@ class IdentityProvider:
             lifetime=lifetime,
             session_index=session_index,
             now=moment,
-            options=self._options(sign, signature_method, encrypt_to, faults),
+            options=issue_options(sign, signature_method, encrypt_to, faults),
         )
 
     def issue(
@@ -212,18 +199,18 @@ class IdentityProvider:
         session_index: str | None = None,
     ) -> IssuedResponse:
         """A Response for any SP: Recipient and Destination ``acs_url``, Audience ``audience``."""
-        moment = _resolve_now(now)
+        moment = resolve_now(now)
         return self._issue(
             name_id=name_id,
             name_id_format=name_id_format,
             recipient=acs_url,
             audience=audience,
-            attributes=_attributes(attributes),
+            attributes=attributes_from(attributes),
             in_response_to=in_response_to,
             lifetime=lifetime,
             session_index=session_index,
             now=moment,
-            options=self._options(sign, signature_method, encrypt_to, faults),
+            options=issue_options(sign, signature_method, encrypt_to, faults),
         )
 
     def metadata(self, *, valid_until: datetime | None = None) -> bytes:
@@ -241,27 +228,6 @@ class IdentityProvider:
 
     # -------------------------------------------------------------------------------------- internals
 
-    def _options(
-        self,
-        sign: str,
-        signature_method: SignatureMethod | str | None,
-        encrypt_to: TrustedKey | KeyPair | None,
-        faults: Sequence[str | Fault],
-    ) -> _Options:
-        if sign not in SIGN_MODES:
-            raise IdPError(f"sign must be one of {', '.join(SIGN_MODES)}, got {sign!r}")
-        method = _signature_method(signature_method)
-        recipient_key = encrypt_to.trusted if isinstance(encrypt_to, KeyPair) else encrypt_to
-        if recipient_key is not None and not isinstance(recipient_key, TrustedKey):
-            raise IdPError("encrypt_to must be the SP's certificate as a TrustedKey")
-        resolved = resolve_faults(faults)
-        return _Options(
-            sign=_fault_sign_mode(sign, resolved),
-            signature_method=method,
-            encrypt_to=recipient_key,
-            faults=resolved,
-        )
-
     def _issue(
         self,
         *,
@@ -274,7 +240,7 @@ class IdentityProvider:
         lifetime: int,
         session_index: str | None,
         now: datetime,
-        options: _Options,
+        options: IssueOptions,
     ) -> IssuedResponse:
         spec = self._spec(
             name_id=name_id,
@@ -342,7 +308,7 @@ class IdentityProvider:
             ("in_response_to", in_response_to or ""),
             ("session_index", session_index or ""),
         ):
-            _check_text(text, label)
+            check_text(text, label)
         if not recipient or not audience:
             raise IdPError("recipient and audience must be non-empty")
         fmt = name_id_format.value if isinstance(name_id_format, NameIDFormat) else name_id_format
@@ -364,7 +330,7 @@ class IdentityProvider:
             attributes=attributes,
         )
 
-    def _signer(self, options: _Options) -> KeyPair:
+    def _signer(self, options: IssueOptions) -> KeyPair:
         if any(f.untrusted_key for f in options.faults):
             if self._untrusted is None:
                 name = "untrusted-fault-key"
@@ -375,7 +341,7 @@ class IdentityProvider:
             return self._untrusted
         return self.signing_key
 
-    def _sign_and_encrypt(self, draft: Draft, options: _Options) -> None:
+    def _sign_and_encrypt(self, draft: Draft, options: IssueOptions) -> None:
         method, digest = options.signature_method, DigestMethod.SHA256
         if any(f.sha1 for f in options.faults):
             if draft.signer.kind != "rsa":
@@ -406,73 +372,10 @@ _METADATA_NAME_ID_FORMATS = (
 )
 
 
-def _resolve_now(now: datetime | None) -> datetime:
-    if now is None:
-        return utcnow()
-    try:
-        return ensure_aware(now)
-    except ValueError:
-        raise IdPError("now must be a timezone-aware datetime") from None
-
-
 def _default_endpoint(entity_id: str, path: str) -> str:
     if entity_id.startswith(("https://", "http://")):
         return entity_id.rstrip("/") + "/" + path
     return f"https://idp.invalid/{path}"
-
-
-def _check_text(text: str, label: str) -> None:
-    if not isinstance(text, str):
-        raise IdPError(f"{label} must be a string")
-    if _NOT_XML_CHAR.search(text):
-        raise IdPError(f"{label} contains characters XML cannot carry")
-
-
-def _attributes(attributes: Mapping[str, Sequence[str]] | None) -> tuple[Attribute, ...]:
-    out: list[Attribute] = []
-    for name, values in (attributes or {}).items():
-        _check_text(name, "attribute name")
-        if not name.strip():
-            raise IdPError("attribute names must be non-empty")
-        items = (values,) if isinstance(values, str) else tuple(values)
-        for value in items:
-            _check_text(value, f"attribute {name!r} value")
-        out.append(Attribute(name, items, name_format_for(name)))
-    return tuple(out)
-
-
-def _signature_method(value: SignatureMethod | str | None) -> SignatureMethod | None:
-    if value is None or isinstance(value, SignatureMethod):
-        return value
-    for method in SignatureMethod:
-        if value in (method.value, method.short):
-            return method
-    raise IdPError(f"unknown signature method {value[:120]!r}; use e.g. rsa-sha256 or ecdsa-sha256")
-
-
-def resolve_faults(faults: Sequence[str | Fault]) -> tuple[Fault, ...]:
-    """Fault names (or Fault values) to Faults; unknown names raise with a pointer to the catalogue."""
-    if isinstance(faults, str):
-        faults = (faults,)
-    out: list[Fault] = []
-    for item in faults:
-        fault = item if isinstance(item, Fault) else FAULTS.get(item)
-        if fault is None:
-            raise IdPError(f"unknown fault {str(item)[:80]!r}; `saml-idp faults` lists them")
-        if fault not in out:
-            out.append(fault)
-    return tuple(out)
-
-
-def _fault_sign_mode(sign: str, faults: Sequence[Fault]) -> SignMode:
-    forced = {f.sign for f in faults if f.sign is not None}
-    if len(forced) > 1:
-        raise IdPError("these faults need different signing modes; apply them one at a time")
-    chosen = forced.pop() if forced else sign
-    for mode in SIGN_MODES:
-        if mode == chosen:
-            return mode
-    raise IdPError(f"sign must be one of {', '.join(SIGN_MODES)}, got {sign!r}")
 
 
 def _sign(

@@ -35,11 +35,8 @@ Every value is cast and checked here, once; a wrong one raises ``IdPConfigError`
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
-import secrets
 import tomllib
 from collections.abc import Callable
 from collections.abc import Mapping
@@ -64,9 +61,11 @@ from ._errors import IdPConfigError
 from ._issue import SIGN_MODES
 from ._issue import IdentityProvider
 from ._issue import SignMode
+from ._passwords import hash_password as hash_password
+from ._passwords import maxmem
+from ._passwords import parse_scrypt
 
 DEFAULT_SESSION_LIFETIME = 8 * 3600
-_SCRYPT_LIMITS = {"n": 2**20, "r": 32, "p": 16}
 
 
 class Secret:
@@ -177,49 +176,13 @@ class IdPConfig:
 # ------------------------------------------------------------------------------------------- passwords
 
 
-def hash_password(password: str, *, n: int = 2**14, r: int = 8, p: int = 1, salt: bytes | None = None) -> str:
-    """``scrypt$n$r$p$salt_b64$hash_b64`` for a ``password_hash`` entry."""
-    salt = salt if salt is not None else secrets.token_bytes(16)
-    digest = hashlib.scrypt(
-        password.encode("utf-8"), salt=salt, n=n, r=r, p=p, maxmem=_maxmem(n, r, p), dklen=32
-    )
-    return f"scrypt${n}${r}${p}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
-
-
-def _maxmem(n: int, r: int, p: int) -> int:
-    return 128 * n * r * (p + 1) + 1024 * 1024
-
-
-def _parse_scrypt(encoded: str) -> tuple[int, int, int, bytes, bytes]:
-    parts = encoded.split("$")
-    if len(parts) != 6 or parts[0] != "scrypt":
-        raise IdPConfigError("password_hash must be scrypt$n$r$p$salt_b64$hash_b64")
-    try:
-        n, r, p = int(parts[1]), int(parts[2]), int(parts[3])
-        salt = base64.b64decode(parts[4], validate=True)
-        digest = base64.b64decode(parts[5], validate=True)
-    except (ValueError, binascii.Error):
-        raise IdPConfigError("password_hash must be scrypt$n$r$p$salt_b64$hash_b64") from None
-    if (
-        n < 2
-        or n & (n - 1)
-        or n > _SCRYPT_LIMITS["n"]
-        or not 1 <= r <= _SCRYPT_LIMITS["r"]
-        or not (1 <= p <= _SCRYPT_LIMITS["p"])
-        or not salt
-        or len(digest) < 16
-    ):
-        raise IdPConfigError("password_hash has out-of-range scrypt parameters (n a power of two up to 2^20)")
-    return n, r, p, salt, digest
-
-
 def verify_password(user: User, password: str) -> bool:
     """True when ``password`` is the user's; constant-time comparison. False for a user without one."""
     candidate = password.encode("utf-8")
     if user.password_hash is not None:
-        n, r, p, salt, digest = _parse_scrypt(user.password_hash)
+        n, r, p, salt, digest = parse_scrypt(user.password_hash)
         computed = hashlib.scrypt(
-            candidate, salt=salt, n=n, r=r, p=p, maxmem=_maxmem(n, r, p), dklen=len(digest)
+            candidate, salt=salt, n=n, r=r, p=p, maxmem=maxmem(n, r, p), dklen=len(digest)
         )
         return hmac.compare_digest(computed, digest)
     if user.password is not None:
@@ -303,7 +266,7 @@ def _user(item: Reader) -> User:
     if password is not None and password_hash is not None:
         raise IdPConfigError(f"{item.where('password')}: give password or password_hash, not both")
     if password_hash is not None:
-        _parse_scrypt(password_hash)
+        parse_scrypt(password_hash)
     user = User(
         name=name,
         password=Secret(password) if password is not None else None,
@@ -341,66 +304,65 @@ def _role(item: Reader, value: str) -> AwsRole:
         raise IdPConfigError(f"{item.where('roles')}: {exc.message}") from None
 
 
+_SP_KEYS = {
+    "name", "aws", "partition", "region", "provider_uuid", "acs_url", "entity_id", "sign", "metadata",
+    "encrypt_cert", "name_id_format",
+}  # fmt: skip
+
+
 def _service_provider(item: Reader) -> ServiceProvider:
-    item.only(
-        {
-            "name",
-            "aws",
-            "partition",
-            "region",
-            "provider_uuid",
-            "acs_url",
-            "entity_id",
-            "sign",
-            "metadata",
-            "encrypt_cert",
-            "name_id_format",
-        }
-    )
-    name = item.string("name")
+    item.only(_SP_KEYS)
+    common: dict[str, Any] = {
+        "name": item.string("name"),
+        "sign": _sign_mode(item),
+        "encrypt_cert": item.certificate("encrypt_cert"),
+        "name_id_format": _name_id_format(item),
+    }
+    if item.boolean("aws", default=False):
+        return _aws_service_provider(item, common)
+    return _generic_service_provider(item, common)
+
+
+def _sign_mode(item: Reader) -> SignMode:
     sign = item.optional_string("sign") or "both"
     mode = next((m for m in SIGN_MODES if m == sign), None)
     if mode is None:
         raise IdPConfigError(f"{item.where('sign')}: use one of {', '.join(SIGN_MODES)}")
-    encrypt_cert = item.certificate("encrypt_cert")
+    return mode
+
+
+def _name_id_format(item: Reader) -> str | None:
     fmt = item.optional_string("name_id_format")
-    if fmt is not None:
-        try:
-            fmt = NameIDFormat(fmt).value
-        except SAMLError:
-            raise IdPConfigError(f"{item.where('name_id_format')}: unknown NameID format {fmt!r}") from None
-    if item.boolean("aws", default=False):
-        partition = item.optional_string("partition") or "aws"
-        region, uuid = item.optional_string("region"), item.optional_string("provider_uuid")
-        try:
-            acs = item.optional_url("acs_url") or aws_recipient(partition, region, uuid)
-            audience = item.optional_string("entity_id") or aws_audience(partition)
-        except SAMLError as exc:
-            raise IdPConfigError(f"service provider {name!r}: {exc.message}") from None
-        return ServiceProvider(
-            name=name,
-            aws=True,
-            partition=partition,
-            region=region,
-            provider_uuid=uuid,
-            entity_id=audience,
-            acs_url=acs,
-            sign=mode,
-            encrypt_cert=encrypt_cert,
-            name_id_format=fmt,
-        )
-    sp_entity, sp_acs = item.optional_string("entity_id"), item.optional_url("acs_url")
+    if fmt is None:
+        return None
+    try:
+        return NameIDFormat(fmt).value
+    except SAMLError:
+        raise IdPConfigError(f"{item.where('name_id_format')}: unknown NameID format {fmt!r}") from None
+
+
+def _aws_service_provider(item: Reader, common: dict[str, Any]) -> ServiceProvider:
+    """AWS sign-in: the partition's audience and (regional) sign-in URL unless overridden."""
+    partition = item.optional_string("partition") or "aws"
+    region, uuid = item.optional_string("region"), item.optional_string("provider_uuid")
+    try:
+        acs = item.optional_url("acs_url") or aws_recipient(partition, region, uuid)
+        audience = item.optional_string("entity_id") or aws_audience(partition)
+    except SAMLError as exc:
+        raise IdPConfigError(f"service provider {common['name']!r}: {exc.message}") from None
+    return ServiceProvider(
+        aws=True, partition=partition, region=region, provider_uuid=uuid, entity_id=audience, acs_url=acs,
+        **common,
+    )  # fmt: skip
+
+
+def _generic_service_provider(item: Reader, common: dict[str, Any]) -> ServiceProvider:
+    """Any SP: entity_id and acs_url, given or read from its metadata (file or URL)."""
+    entity_id, acs = item.optional_string("entity_id"), item.optional_url("acs_url")
     if item.optional_string("metadata") is not None:
         from_md = item.sp_metadata("metadata")
-        sp_entity, sp_acs = sp_entity or from_md.entity_id, sp_acs or from_md.acs_url
-        encrypt_cert = encrypt_cert or from_md.encrypt_cert
-    if not sp_entity or not sp_acs:
-        raise IdPConfigError(f"service provider {name!r} needs metadata, or entity_id and acs_url")
-    return ServiceProvider(
-        name=name,
-        entity_id=sp_entity,
-        acs_url=sp_acs,
-        sign=mode,
-        encrypt_cert=encrypt_cert,
-        name_id_format=fmt,
-    )
+        entity_id, acs = entity_id or from_md.entity_id, acs or from_md.acs_url
+        common["encrypt_cert"] = common["encrypt_cert"] or from_md.encrypt_cert
+    if not entity_id or not acs:
+        raise IdPConfigError(f"service provider {common['name']!r} needs metadata, or entity_id and acs_url")
+    return ServiceProvider(entity_id=entity_id, acs_url=acs, **common)
