@@ -17,6 +17,7 @@ Invariants this module owns:
 
 from __future__ import annotations
 
+import hmac
 import logging
 import secrets
 import socket
@@ -68,6 +69,7 @@ from .sts import RoleRecord
 from .sts import SamlProviderRecord
 
 LOG = logging.getLogger("sp_adapter.local_sts")
+FORGET_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -181,6 +183,9 @@ class LocalStsState:
         arn = checks.assumed_role_arn(role.arn, session_name)
         user_id = f"{role.role_id}:{session_name}"
         with self._lock:
+            forgotten = now - FORGET_AFTER  # long-expired keys become unknown rather than piling up
+            for key in [k for k, v in self._sessions.items() if v.expiration < forgotten]:
+                del self._sessions[key]
             self._sessions[access_key_id] = _Session(
                 secret, token, expiration, arn, user_id, role.arn.split(":")[4]
             )
@@ -210,7 +215,8 @@ class LocalStsState:
         with self._lock:
             session = self._sessions.get(auth.access_key_id)
         invalid = StsFault("InvalidClientTokenId", "The security token included in the request is invalid.")
-        if session is None or list(headers.get("x-amz-security-token", ())) != [session.token]:
+        tokens = list(headers.get("x-amz-security-token", ()))
+        if session is None or len(tokens) != 1 or not hmac.compare_digest(tokens[0].encode(), session.token.encode()):
             raise invalid
         if now >= session.expiration:
             raise StsFault("ExpiredToken", "The security token included in the request is expired")
