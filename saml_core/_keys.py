@@ -46,8 +46,8 @@ def _describe(public: PublicKey) -> tuple[str, int]:
 class KeyPair:
     """A private key with its certificate: what our IdP signs with and what an SP decrypts with."""
 
-    key_pem: bytes
-    cert_pem: bytes
+    key_pem: bytes = field(repr=False)  # never in a repr, a log line or a traceback
+    cert_pem: bytes = field(repr=False)
     private_key: PrivateKey = field(repr=False)
     certificate: x509.Certificate = field(repr=False)
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
