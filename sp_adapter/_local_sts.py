@@ -215,8 +215,8 @@ class LocalStsState:
         with self._lock:
             session = self._sessions.get(auth.access_key_id)
         invalid = StsFault("InvalidClientTokenId", "The security token included in the request is invalid.")
-        tokens = list(headers.get("x-amz-security-token", ()))
-        if session is None or len(tokens) != 1 or not hmac.compare_digest(tokens[0].encode(), session.token.encode()):
+        tokens = [token.encode() for token in headers.get("x-amz-security-token", ())]
+        if session is None or len(tokens) != 1 or not hmac.compare_digest(tokens[0], session.token.encode()):
             raise invalid
         if now >= session.expiration:
             raise StsFault("ExpiredToken", "The security token included in the request is expired")
