@@ -158,8 +158,9 @@ def test_inclusive_namespaces_prefix_list_with_ancestor_declaration(idp_keys: Ke
 def test_inclusive_namespaces_on_a_tree_built_in_memory(idp_keys: KeyPair) -> None:
     """The IdP signs and may verify the same in-memory tree: lxml must not lose the ancestor's xs."""
     root = etree.Element(NS.samlp("Response"), nsmap={"samlp": NS.SAMLP, **XS}, ID="_R")
-    a = etree.SubElement(root, NS.saml("Assertion"), nsmap={"saml": NS.SAML}, ID="_A")
+    a = etree.Element(NS.saml("Assertion"), nsmap={"saml": NS.SAML}, ID="_A")  # built apart, then moved in
     etree.SubElement(a, NS.saml("Issuer")).text = "https://idp.example.test/"
+    root.append(a)
     sign_enveloped(a, idp_keys, inclusive_prefixes=["xs"])
     assert verify_enveloped(a, [idp_keys.trusted]).element.tag == NS.saml("Assertion")
 
