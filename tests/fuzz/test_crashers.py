@@ -1,8 +1,8 @@
 """Replay every input a fuzzer ever crashed (or fooled) us with, as a regression (STYLE.md section 7).
 
-``crashers/*.json`` hold a mutation recipe (``variant``, ``ops``, ``base64``) replayed on a freshly built F0, so
-they survive key changes; ``crashers/*.xml`` hold exact bytes that fail before any signature is checked. Each
-must satisfy the fuzz property: a ValidationError, or an acceptance with the original identity.
+``crashers/*.json`` hold a mutation recipe (``variant``, ``ops``, ``base64``) replayed on a freshly built F0,
+so they survive key changes; ``crashers/*.xml`` hold exact bytes that fail before any signature is checked.
+Each must satisfy the fuzz property: a ValidationError, or an acceptance with the original identity.
 """
 
 from __future__ import annotations
