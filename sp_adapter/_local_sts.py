@@ -320,7 +320,8 @@ class LocalSTS:
         return self.state.requests_seen
 
     def __enter__(self) -> LocalSTS:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # IPPROTO_TCP, not 0: asyncio then sets TCP_NODELAY (no 40 ms delayed-ACK stalls per request)
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self._host, self._port))
         self._socket = sock

@@ -68,7 +68,7 @@ class Federation:
 def server() -> Iterator[Federation]:
     federation = Federation()
     app = Starlette(routes=[Route("/federation", federation.endpoint)])
-    sock = socket.socket()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.bind(("127.0.0.1", 0))
     uv = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=uv.run, kwargs={"sockets": [sock]}, daemon=True)
