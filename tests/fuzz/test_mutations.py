@@ -33,7 +33,7 @@ from tests.fuzz import _mutations as m
 from tests.sp_adapter import _fixtures as fx
 
 CRASHERS = Path(__file__).resolve().parent / "crashers"
-EXAMPLES = int(os.environ.get("SAML_FUZZ_EXAMPLES", "250"))
+EXAMPLES = int(os.environ.get("SAML_FUZZ_EXAMPLES", "500"))
 VARIANTS = ("RA", "R", "A", "ERA")
 
 FUZZ = settings(
