@@ -285,3 +285,11 @@ def test_copy_of_a_verified_tree_verifies_again(idp_keys: KeyPair) -> None:
     root = parse_xml(signed_assertion_response(idp_keys))
     twin = copy.deepcopy(root)
     assert verify_enveloped(assertion_of(twin), [idp_keys.trusted]).element.get("ID") == "_A"
+
+
+def test_the_same_tree_verifies_twice(idp_keys: KeyPair) -> None:
+    """xmlsec's ID registration must not leak from one verification into the next."""
+    a = assertion_of(parse_xml(signed_assertion_response(idp_keys)))
+    first = verify_enveloped(a, [idp_keys.trusted])
+    second = verify_enveloped(a, [idp_keys.trusted])
+    assert first.canonical == second.canonical
