@@ -21,6 +21,7 @@ from lxml import etree
 from saml_core import SignaturePolicy
 from saml_core import decrypt_element
 from saml_core import parse_xml
+from saml_core import validate_schema
 from saml_core import verify_enveloped
 from saml_core.constants import NS
 from saml_core.errors import SAMLError
@@ -97,6 +98,15 @@ def test_1024_bit_samples_need_the_lowered_floor(row: CorpusSample) -> None:
 @pytest.mark.parametrize("row", [r for r in VERIFYING if r.expected.group == "accept"], ids=lambda r: r.id)
 def test_accepted_samples_need_no_opt_in(row: CorpusSample) -> None:
     assert run(row, SignaturePolicy()).failed_code is None
+
+
+@pytest.mark.parametrize("row", [r for r in ROWS if r.expected.verdict == "accept"], ids=lambda r: r.id)
+def test_accepted_samples_are_schema_valid(row: CorpusSample) -> None:
+    """R10 is not stricter than real IdPs: every sample 3.2 accepts passes the XSDs, decrypted too."""
+    root = parse_xml(row.data())
+    validate_schema(root, "protocol")
+    for encrypted in root.iter(NS.saml("EncryptedAssertion")):
+        validate_schema(decrypt_element(encrypted, row.decryption_keys()), "assertion")
 
 
 @pytest.mark.parametrize("row", FAILING, ids=lambda r: r.id)

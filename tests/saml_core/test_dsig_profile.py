@@ -490,6 +490,22 @@ def test_r19_enveloped_transform_with_content_rejected(idp_keys: KeyPair, no_cry
 # ------------------------------------------------------------- D6-D8: digests read from the wrong place
 
 
+def test_d6_decoy_reference_in_a_rebound_ds_prefix_rejected(idp_keys: KeyPair) -> None:
+    """A prefix-based reader sees the decoy ``ds:Reference`` (ds rebound to another namespace) first."""
+
+    def decoy(signed_info: etree._Element) -> None:
+        fake = etree.Element("{urn:evil}Reference", nsmap={"ds": "urn:evil"}, URI="#_evil")
+        signed_info.insert(2, fake)
+
+    rejected(f0_a(idp_keys, Profile(edit_signed_info=decoy)), idp_keys, "signature_profile_violation")
+
+
+def test_d6_control_any_prefix_for_the_ds_namespace_verifies(idp_keys: KeyPair) -> None:
+    data = f0_a(idp_keys, Profile(prefix="dsig"))
+    assert b"<dsig:Reference" in data
+    accepted(data, idp_keys)
+
+
 def test_d7_comment_in_digest_value_rejected(idp_keys: KeyPair) -> None:
     """SAMLStorm (CVE-2025-29775): <!--digest of EVIL-->original; the comment must never be read."""
     data = f0_a(idp_keys)
