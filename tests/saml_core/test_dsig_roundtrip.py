@@ -293,3 +293,30 @@ def test_the_same_tree_verifies_twice(idp_keys: KeyPair) -> None:
     first = verify_enveloped(a, [idp_keys.trusted])
     second = verify_enveloped(a, [idp_keys.trusted])
     assert first.canonical == second.canonical
+
+
+FRESH_PROCESS_CHECK = """
+from lxml import etree
+from saml_core import KeyPair, sign_enveloped, verify_enveloped
+from saml_core.constants import NS
+keys = KeyPair.generate()
+root = etree.Element(NS.samlp("Response"), nsmap={"samlp": NS.SAMLP, "xs": "http://www.w3.org/2001/XMLSchema"})
+a = etree.Element(NS.saml("Assertion"), nsmap={"saml": NS.SAML}, ID="_A")
+etree.SubElement(a, NS.saml("Issuer")).text = "https://idp.example.test/"
+root.append(a)
+sign_enveloped(a, keys, inclusive_prefixes=["xs"])
+print(verify_enveloped(a, [keys.trusted]).method.name)
+"""
+
+
+def test_in_memory_tree_verifies_in_a_fresh_interpreter() -> None:
+    """lxml's subtree c14n of a tree assembled in memory depends on the process's history (it differs before
+    any parsed document was signed); saml_core canonicalises a re-parsed copy, so the answer does not."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", FRESH_PROCESS_CHECK], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == "RSA_SHA256"
