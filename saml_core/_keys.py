@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import warnings
 from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
@@ -22,6 +23,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID
 
 from ._time import utcnow
@@ -179,10 +181,9 @@ class TrustedKey:
         """The body of a metadata ds:X509Certificate."""
         try:
             der = base64.b64decode("".join(text.split()), validate=True)
-            cert = x509.load_der_x509_certificate(der)
         except ValueError as exc:
             raise KeyLoadError(f"cannot load the certificate: {exc}") from None
-        return cls.from_certificate(cert, label)
+        return cls.from_certificate(load_certificate(der), label)
 
     @property
     def kind(self) -> str:
@@ -227,13 +228,19 @@ def _spki(public: object) -> bytes:
 
 
 def load_certificate(data: bytes) -> x509.Certificate:
-    """A PEM certificate, or DER, or a bare base64 body; raises KeyLoadError."""
+    """A PEM certificate, or DER, or a bare base64 body; raises KeyLoadError.
+
+    A certificate is only a container for a pinned key here (R27), so cryptography's deprecation warning
+    about non-positive serial numbers (real IdP certificates have them: simplesamlphp-06) is silenced.
+    """
     try:
-        if b"-----BEGIN" in data:
-            return x509.load_pem_x509_certificate(data)
-        stripped = b"".join(data.split())
-        if stripped[:1] == b"0":  # DER starts with SEQUENCE (0x30 = '0')
-            return x509.load_der_x509_certificate(data)
-        return x509.load_der_x509_certificate(base64.b64decode(stripped, validate=True))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+            if b"-----BEGIN" in data:
+                return x509.load_pem_x509_certificate(data)
+            stripped = b"".join(data.split())
+            if stripped[:1] == b"0":  # DER starts with SEQUENCE (0x30 = '0')
+                return x509.load_der_x509_certificate(data)
+            return x509.load_der_x509_certificate(base64.b64decode(stripped, validate=True))
     except ValueError as exc:
         raise KeyLoadError(f"cannot load the certificate: {exc}") from None
