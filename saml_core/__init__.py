@@ -1,12 +1,12 @@
 """saml_core: hardened XML, XML-DSig and XML-Enc, keys, SAML constants, time, IDs and the error tree."""
 
-from ._dsig import DEFAULT_POLICY as DEFAULT_POLICY
-from ._dsig import SignatureInfo as SignatureInfo
-from ._dsig import SignaturePolicy as SignaturePolicy
 from ._dsig import VerifiedElement as VerifiedElement
-from ._dsig import check_signature_profile as check_signature_profile
 from ._dsig import sign_enveloped as sign_enveloped
 from ._dsig import verify_enveloped as verify_enveloped
+from ._dsig_profile import DEFAULT_POLICY as DEFAULT_POLICY
+from ._dsig_profile import SignatureInfo as SignatureInfo
+from ._dsig_profile import SignaturePolicy as SignaturePolicy
+from ._dsig_profile import check_signature_profile as check_signature_profile
 from ._ids import IdSource as IdSource
 from ._ids import is_ncname as is_ncname
 from ._ids import new_id as new_id

@@ -35,6 +35,7 @@ _DECL_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]*)["']""")
 _FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 _ID_NAMES = frozenset({"ID", "Id", "id"})
+_PRINTABLE_ASCII = re.compile(r"[\x21-\x7e]*")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -87,6 +88,18 @@ def parse_package_file(path: str) -> etree._ElementTree:
     return etree.parse(path, parser)  # noqa: S320 - trusted package file
 
 
+def parse_canonical(data: bytes) -> Element:
+    """Re-parse canonical bytes that our own c14n produced from a tree ``parse_xml`` already checked.
+
+    c14n output is UTF-8 without DTD, comments or CDATA, and carries no more elements, depth or attributes
+    than its checked source, so only the hardened parser runs again (R31: readers see exactly these bytes).
+    """
+    try:
+        return etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as exc:
+        raise MalformedXML(f"canonical bytes do not re-parse: {str(exc)[:200]}") from exc
+
+
 def reparse_serialised(root: Element) -> Element:
     """A private, normalised copy of a tree that is already in memory: serialise it, re-parse it.
 
@@ -95,7 +108,7 @@ def reparse_serialised(root: Element) -> Element:
     tree passed the caps when it was parsed (or we built it), so only the hardened parser runs again.
     """
     try:
-        return etree.fromstring(etree.tostring(root), _parser())
+        return etree.fromstring(etree.tostring(root, with_tail=False), _parser())
     except etree.XMLSyntaxError as exc:
         raise MalformedXML(f"the tree does not re-parse: {str(exc)[:200]}") from exc
 
@@ -125,7 +138,7 @@ def parse_xml(data: bytes, *, limits: XMLLimits = DEFAULT_LIMITS) -> Element:
     if getattr(root.getroottree().docinfo, "doctype", ""):
         raise DTDForbidden("a DOCTYPE is not allowed")
     _check_prolog(root)
-    check_tree(root, limits)
+    check_tree(root, limits, source_size=len(body))
     return root
 
 
@@ -157,74 +170,69 @@ def _check_prolog(root: Element) -> None:
         raise MalformedXML("unexpected content outside the document element")
 
 
-def check_tree(root: Element, limits: XMLLimits = DEFAULT_LIMITS) -> None:
+def check_tree(root: Element, limits: XMLLimits = DEFAULT_LIMITS, *, source_size: int | None = None) -> None:
     """Walk the tree once: no comments, PIs or entity nodes (R6, R8); every cap of ``limits`` (R7).
 
-    Each element's children are inspected when the element starts (``_check_node``), so every comment, PI
-    and entity node below the root is seen there; the prolog and epilog are ``_check_prolog``'s.
+    Namespace declarations come from iterwalk's ``start-ns`` events, which libxml2 reports per element
+    before its ``start``. ``source_size``: the byte length the tree was parsed from; when it is no larger
+    than ``limits.max_text`` no text node or attribute value can exceed it, and those lengths are skipped.
     """
-    depth = 0
-    count = 0
-    for event, node in etree.iterwalk(root, events=("start", "end")):
+    for _ in root.iter(etree.Entity):
+        raise DTDForbidden("entity references are not allowed")
+    for _ in root.iter(etree.Comment, etree.ProcessingInstruction):
+        raise UnsignedContent("comments and processing instructions are not allowed")
+    check_lengths = source_size is None or source_size > limits.max_text
+    depth = count = declared = 0
+    for event, node in etree.iterwalk(root, events=("start", "end", "start-ns")):
         if event == "end":
             depth -= 1
-            continue
-        depth += 1
-        count += 1
-        if depth > limits.max_depth:
-            raise TooLarge(f"element nesting deeper than {limits.max_depth}")
-        if count > limits.max_elements:
-            raise TooLarge(f"more than {limits.max_elements} elements")
-        _check_node(node, limits)
+        elif event == "start-ns":
+            declared += 1
+            if declared > limits.max_namespaces:
+                raise TooLarge(f"more than {limits.max_namespaces} namespace declarations on one element")
+            if not _PRINTABLE_ASCII.fullmatch(node[1]):
+                # libxml2's "void canonicalisation" trigger (R24, D11): refused at gate 2
+                raise MalformedXML("namespace URIs must be printable ASCII")
+        else:
+            declared = 0
+            depth += 1
+            count += 1
+            if depth > limits.max_depth:
+                raise TooLarge(f"element nesting deeper than {limits.max_depth}")
+            if count > limits.max_elements:
+                raise TooLarge(f"more than {limits.max_elements} elements")
+            if len(node.attrib) > limits.max_attributes:
+                raise TooLarge(f"more than {limits.max_attributes} attributes on one element")
+            if check_lengths:
+                _check_lengths(node, limits.max_text)
 
 
-def _check_node(node: Element, limits: XMLLimits) -> None:
-    for child in node:
-        if isinstance(child, etree._Entity):
-            raise DTDForbidden("entity references are not allowed")
-        if not isinstance(child.tag, str):
-            raise UnsignedContent("comments and processing instructions are not allowed")
-    attrib = node.attrib
-    if len(attrib) > limits.max_attributes:
-        raise TooLarge(f"more than {limits.max_attributes} attributes on one element")
-    for value in attrib.values():
-        if len(value) > limits.max_text:
-            raise TooLarge(f"an attribute value is longer than {limits.max_text} characters")
-    text = node.text
-    if text is not None and len(text) > limits.max_text:
-        raise TooLarge(f"a text node is longer than {limits.max_text} characters")
-    tail = node.tail
-    if tail is not None and len(tail) > limits.max_text:
-        raise TooLarge(f"a text node is longer than {limits.max_text} characters")
-    nsmap = node.nsmap
-    parent = node.getparent()
-    inherited = parent.nsmap if parent is not None else {}
-    declared = [uri for prefix, uri in nsmap.items() if inherited.get(prefix) != uri]
-    if len(declared) > limits.max_namespaces:
-        raise TooLarge(f"more than {limits.max_namespaces} namespace declarations on one element")
-    for uri in declared:
-        if not all(0x21 <= ord(c) <= 0x7E for c in uri):
-            # libxml2's "void canonicalisation" trigger (R24, D11)
-            raise MalformedXML("namespace URIs must be printable ASCII")
+def _check_lengths(node: Element, max_text: int) -> None:
+    for value in node.values():
+        if len(value) > max_text:
+            raise TooLarge(f"an attribute value is longer than {max_text} characters")
+    for text in (node.text, node.tail):
+        if text is not None and len(text) > max_text:
+            raise TooLarge(f"a text node is longer than {max_text} characters")
 
 
 def check_unique_ids(root: Element) -> dict[str, Element]:
     """R12: every ID-like attribute is unique, unprefixed and an NCName. Returns ID -> element."""
     seen: dict[str, Element] = {}
     for node in root.iter(etree.Element):
-        for raw_name, raw_value in node.attrib.items():
-            name, value = str(raw_name), str(raw_value)
-            if name == _XML_ID:
-                local = "xml:id"
-            elif name[0] == "{":
-                local = name.rsplit("}", 1)[1]
-                if local in _ID_NAMES:
-                    raise SignatureProfileViolation(f"namespaced ID attribute {name!r} is not allowed")
-                continue
-            elif name in _ID_NAMES:
+        if not len(node.attrib):
+            continue
+        for raw_name in node.keys():
+            name = str(raw_name)
+            if name in _ID_NAMES:
                 local = name
+            elif name == _XML_ID:
+                local = "xml:id"
+            elif name[0] == "{" and name.rsplit("}", 1)[1] in _ID_NAMES:
+                raise SignatureProfileViolation(f"namespaced ID attribute {name!r} is not allowed")
             else:
                 continue
+            value = str(node.get(name))
             if not is_ncname(value):
                 raise SignatureProfileViolation(f"{local} value {value[:80]!r} is not an NCName")
             if value in seen:

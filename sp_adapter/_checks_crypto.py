@@ -109,28 +109,38 @@ def _verify_plain(shape: Shape, trust: Trust, policy: Policy) -> Verified:
     response_issuer = _issuer_text(shape.root)
     assertion_issuer = _issuer_text(shape.assertion)
     response_entry = assertion_entry = None
-    # gate 4: every signature's profile before any crypto. verify_enveloped runs the profile gate before its
-    # own crypto, so only a second signature needs checking ahead of the first one's crypto.
+    response_profile = assertion_profile = None
+    # gate 4: every signature's profile, before any crypto
     if shape.response_signature is not None:
         response_entry = select_entry(trust, response_issuer, assertion_issuer)
+        response_profile = check_signature_profile(
+            shape.response_signature, shape.root, policy=_signature_policy(policy, response_entry)
+        )
     if shape.assertion_signature is not None:
         assertion_entry = select_entry(trust, assertion_issuer)
-        if response_entry is not None:
-            check_signature_profile(
-                shape.assertion_signature, shape.assertion, policy=_signature_policy(policy, assertion_entry)
-            )
+        assertion_profile = check_signature_profile(
+            shape.assertion_signature, shape.assertion, policy=_signature_policy(policy, assertion_entry)
+        )
     # gate 5: crypto, Response first (R29: every present signature must verify)
     response_tree = shape.root
     assertion_tree: Element | None = None
     if response_entry is not None:
         verified = verify_enveloped(
-            shape.root, response_entry.keys, policy=_signature_policy(policy, response_entry)
+            shape.root,
+            response_entry.keys,
+            policy=_signature_policy(policy, response_entry),
+            ids=shape.id_map,
+            profile=response_profile,
         )
         response_tree = verified.element
         assertion_tree = _child(response_tree, ASSERTION)
     if assertion_entry is not None:
         verified = verify_enveloped(
-            shape.assertion, assertion_entry.keys, policy=_signature_policy(policy, assertion_entry)
+            shape.assertion,
+            assertion_entry.keys,
+            policy=_signature_policy(policy, assertion_entry),
+            ids=shape.id_map,
+            profile=assertion_profile,
         )
         assertion_tree = verified.element
     entry = _same_entity(response_entry, assertion_entry)
@@ -150,7 +160,9 @@ def _verify_encrypted(
     if shape.response_signature is not None:
         response_entry = select_entry(trust, _issuer_text(shape.root))
         signature_policy = _signature_policy(policy, response_entry)
-        verified = verify_enveloped(shape.root, response_entry.keys, policy=signature_policy)
+        verified = verify_enveloped(
+            shape.root, response_entry.keys, policy=signature_policy, ids=shape.id_map
+        )
         response_tree = verified.element
         container = _child(response_tree, ENCRYPTED_ASSERTION)
     assert container is not None

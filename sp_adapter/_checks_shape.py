@@ -7,6 +7,7 @@ The whole-document scans here (``iter``) can only reject; nothing read here is t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from saml_core import NS
@@ -43,6 +44,8 @@ class Shape:
 
     root: Element
     ids: frozenset[str]
+    id_map: Mapping[str, Element]
+    """check_unique_ids of the received document, handed to verify_enveloped so it is computed once."""
     assertion: Element | None
     """The plain saml:Assertion child, or None when it is encrypted."""
     encrypted: Element | None
@@ -55,7 +58,8 @@ def check_shape(root: Element, *, require_signed_assertion: bool) -> Shape:
     """R11, R12, R13, R14/R16, R7, R10, R15 on the received document."""
     if root.tag != RESPONSE:
         raise NotAResponse(f"the document element is {_name(root)}, not samlp:Response")
-    ids = frozenset(check_unique_ids(root))
+    id_map = check_unique_ids(root)
+    ids = frozenset(id_map)
     single = _single_assertion(root)
     response_signature = _placed_signature(root)
     is_plain = single.tag == ASSERTION
@@ -72,6 +76,7 @@ def check_shape(root: Element, *, require_signed_assertion: bool) -> Shape:
     return Shape(
         root=root,
         ids=ids,
+        id_map=id_map,
         assertion=single if is_plain else None,
         encrypted=None if is_plain else single,
         response_signature=response_signature,

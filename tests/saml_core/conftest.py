@@ -67,7 +67,7 @@ def no_crypto(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         raise AssertionError("the profile gate let this signature reach the crypto step")
 
     monkeypatch.setattr(_dsig, "_verify_with_keys", forbidden)
-    monkeypatch.setattr(_dsig, "_xmlsec_verify", forbidden)
+    monkeypatch.setattr(_dsig, "_verify_value", forbidden)
     yield
 
 
@@ -78,6 +78,6 @@ def no_xmlsec(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     def forbidden(*args: object, **kwargs: object) -> object:
         raise AssertionError("a malformed SignatureValue reached the signature primitive")
 
-    monkeypatch.setattr(_dsig, "_xmlsec_verify", forbidden)
+    monkeypatch.setattr(_dsig, "_verify_value", forbidden)
     monkeypatch.setattr(_dsig, "_verify_pss", forbidden)
     yield
