@@ -130,30 +130,34 @@ def sign_enveloped(
     if not element_id:
         raise MalformedXML(f"the element to sign has no {id_attribute} attribute")
     prefixes = tuple(inclusive_prefixes)
-    signature = _template(method, digest, element_id, prefixes, keys if include_certificate else None)
+    # the element carries no Signature yet, so its c14n now is what the enveloped transform will yield
+    reference_bytes = canonicalize(element, Transform.EXC_C14N, prefixes)
+    digest_text = base64.b64encode(hashlib.new(digest.hashlib_name, reference_bytes).digest()).decode()
+    signed_info = _signed_info(method, digest, element_id, prefixes, digest_text)
+    # SignedInfo is still the root of its own document, and exc-c14n depends only on the prefixes it uses
+    signature_value = _sign_bytes(keys, method, _c14n_root(signed_info))
+    signature = etree.Element(DS_SIGNATURE, nsmap={"ds": NS.DS})
+    signature.append(signed_info)
+    etree.SubElement(signature, _SIGNATURE_VALUE).text = base64.b64encode(signature_value).decode()
+    if include_certificate:
+        x509 = etree.SubElement(etree.SubElement(signature, _KEY_INFO), _X509_DATA)
+        etree.SubElement(x509, _X509_CERT).text = keys.cert_b64
     first = element[0] if len(element) else None
     if after is not None and first is not None and first.tag == after:
         first.addnext(signature)
     else:
         element.insert(0, signature)
-    reference_bytes = canonicalize_enveloped(element, signature, Transform.EXC_C14N, prefixes)
-    signature[0][2][2].text = base64.b64encode(  # SignedInfo / Reference / DigestValue
-        hashlib.new(digest.hashlib_name, reference_bytes).digest()
-    ).decode()
-    signed_info = canonicalize(signature[0], Transform.EXC_C14N)
-    signature[1].text = base64.b64encode(_sign_bytes(keys, method, signed_info)).decode()
     return signature
 
 
-def _template(
+def _signed_info(
     method: SignatureMethod,
     digest: DigestMethod,
     element_id: str,
     prefixes: tuple[str, ...],
-    certificate: KeyPair | None,
+    digest_text: str,
 ) -> Element:
-    signature = etree.Element(DS_SIGNATURE, nsmap={"ds": NS.DS})
-    signed_info = etree.SubElement(signature, _SIGNED_INFO)
+    signed_info = etree.Element(_SIGNED_INFO, nsmap={"ds": NS.DS})
     etree.SubElement(signed_info, _C14N_METHOD, Algorithm=Transform.EXC_C14N.value)
     etree.SubElement(signed_info, _SIGNATURE_METHOD, Algorithm=method.value)
     reference = etree.SubElement(signed_info, _REFERENCE, URI="#" + element_id)
@@ -163,12 +167,12 @@ def _template(
     if prefixes:
         etree.SubElement(c14n, _INCLUSIVE_NS, PrefixList=" ".join(prefixes), nsmap={"ec": NS.EC})
     etree.SubElement(reference, _DIGEST_METHOD, Algorithm=digest.value)
-    etree.SubElement(reference, _DIGEST_VALUE)
-    etree.SubElement(signature, _SIGNATURE_VALUE)
-    if certificate is not None:
-        x509 = etree.SubElement(etree.SubElement(signature, _KEY_INFO), _X509_DATA)
-        etree.SubElement(x509, _X509_CERT).text = certificate.cert_b64
-    return signature
+    etree.SubElement(reference, _DIGEST_VALUE).text = digest_text
+    return signed_info
+
+
+def _c14n_root(root: Element) -> bytes:
+    return etree.tostring(root, method="c14n", exclusive=True, with_comments=False)
 
 
 def _sign_bytes(keys: KeyPair, method: SignatureMethod, data: bytes) -> bytes:

@@ -2,8 +2,8 @@
 
 Invariant this module owns: ``check_signature_profile`` either returns a ``SignatureInfo`` that names
 exactly one SignedInfo, one Reference with ``URI="#" + the parent's ID``, the enveloped transform plus at
-most one c14n without comments, allow-listed algorithms and strictly decoded values, or raises. KeyInfo is read only for
-X509Certificate bytes, which may reorder pinned keys and never supply one.
+most one c14n without comments, allow-listed algorithms and strictly decoded values, or raises. KeyInfo is
+read only for X509Certificate bytes, which may reorder pinned keys and never supply one.
 """
 
 from __future__ import annotations

@@ -124,20 +124,20 @@ class KeyPair:
     def cert_der(self) -> bytes:
         return self.certificate.public_bytes(serialization.Encoding.DER)
 
-    @property
+    @cached_property
     def cert_b64(self) -> str:
         """The certificate body as it appears in ds:X509Certificate."""
         return base64.b64encode(self.cert_der).decode("ascii")
 
-    @property
+    @cached_property
     def kind(self) -> str:
         return _describe(self.private_key.public_key())[0]
 
-    @property
+    @cached_property
     def key_size(self) -> int:
         return _describe(self.private_key.public_key())[1]
 
-    @property
+    @cached_property
     def default_signature_method(self) -> SignatureMethod:
         if self.kind == "rsa":
             return SignatureMethod.RSA_SHA256
