@@ -11,19 +11,22 @@ import base64
 import binascii
 import re
 
-_ASCII_WS = {ord(c): None for c in " \t\r\n"}
-_BODY = re.compile(r"[A-Za-z0-9+/]*={0,2}", re.ASCII)
+_ASCII_WS = b" \t\r\n"
+_BODY = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
 
 
 def decode_base64_strict(text: str) -> bytes:
     """Decode or raise ``ValueError`` (the caller maps it to its own error code)."""
-    compact = text.translate(_ASCII_WS)
+    try:
+        compact = text.encode("ascii").translate(None, _ASCII_WS)
+    except UnicodeEncodeError:
+        raise ValueError("not strict base64 (a character outside ASCII)") from None
     if not compact or len(compact) % 4 or _BODY.fullmatch(compact) is None:
         raise ValueError("not strict base64 (alphabet, padding or length)")
     try:
         decoded = base64.b64decode(compact, validate=True)
     except binascii.Error:
         raise ValueError("not strict base64") from None
-    if base64.b64encode(decoded).decode("ascii") != compact:
+    if base64.b64encode(decoded) != compact:
         raise ValueError("not canonical base64 (non-zero unused bits)")
     return decoded
