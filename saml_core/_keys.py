@@ -185,15 +185,15 @@ class TrustedKey:
             raise KeyLoadError(f"cannot load the certificate: {exc}") from None
         return cls.from_certificate(load_certificate(der), label)
 
-    @property
+    @cached_property
     def kind(self) -> str:
         return _describe(self.public_key)[0]
 
-    @property
+    @cached_property
     def key_size(self) -> int:
         return _describe(self.public_key)[1]
 
-    @property
+    @cached_property
     def curve_allowed(self) -> bool:
         return isinstance(self.public_key, ec.EllipticCurvePublicKey) and (
             self.public_key.curve.name in _EC_CURVES_ALLOWED
