@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ._cli_aws import register_aws_commands
+from ._cli_serve import serve_command
 from ._cli_validate import validate_command
 
 
@@ -15,3 +16,4 @@ def main() -> None:
 
 main.add_command(validate_command, "validate")
 register_aws_commands(main)
+main.add_command(serve_command, "serve")
