@@ -3,8 +3,11 @@ each next to the accepted twin it differs from by one thing."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import re
+import threading
+import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import replace
@@ -12,6 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from lxml import etree
 from starlette.testclient import TestClient
@@ -22,6 +26,7 @@ from sp_adapter import Policy
 from sp_adapter import Trust
 from sp_adapter._broker_config import BrokerConfig
 from sp_adapter.app import MAX_BODY
+from sp_adapter.app import _State
 from sp_adapter.app import create_app
 from tests.sp_adapter._aws_support import ADMIN
 from tests.sp_adapter._aws_support import READONLY
@@ -261,3 +266,25 @@ def test_config_refuses_an_acs_url_outside_the_recipients() -> None:
     with pytest.raises(ConfigError, match="recipients"):
         make_config(acs_url="https://broker.example/acs")
     assert make_config().acs_url == ACS
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+def test_blocking_work_is_bounded_by_max_concurrency(limit: int) -> None:
+    state = _State(
+        config=make_config(max_concurrency=limit), gate=asyncio.Semaphore(limit), http=httpx.Client()
+    )
+    lock, running, peak = threading.Lock(), [0], [0]
+
+    def work() -> None:
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.05)
+        with lock:
+            running[0] -= 1
+
+    async def main() -> None:
+        await asyncio.gather(*(state.bounded(work) for _ in range(6)))
+
+    asyncio.run(main())
+    assert peak[0] == limit
