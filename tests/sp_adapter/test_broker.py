@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs
+from urllib.parse import quote
 from urllib.parse import urlsplit
 
 import httpx
@@ -21,12 +22,14 @@ from lxml import etree
 from starlette.testclient import TestClient
 
 from saml_core import NS
+from sp_adapter import InResponseToMismatch
 from sp_adapter import MemoryReplayCache
 from sp_adapter import Policy
 from sp_adapter import Trust
 from sp_adapter._broker_config import BrokerConfig
 from sp_adapter.app import MAX_BODY
 from sp_adapter.app import _State
+from sp_adapter.app import _validate
 from sp_adapter.app import create_app
 from tests.sp_adapter._aws_support import ADMIN
 from tests.sp_adapter._aws_support import READONLY
@@ -172,35 +175,38 @@ def test_acs_refuses_a_missing_field_and_a_non_form_body(client: TestClient) -> 
     assert (answer.status_code, code_of(answer.text)) == (400, "malformed_xml")
 
 
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+def padded_body(saml_response: str, total: int) -> bytes:
+    """A valid SAMLResponse plus a filler field, ``total`` bytes in all: only the HTTP cap can refuse it."""
+    head = "SAMLResponse=" + quote(saml_response, safe="") + "&filler="
+    return (head + "A" * (total - len(head))).encode("ascii")
+
+
 def test_acs_caps_the_body_at_512_kib(client: TestClient) -> None:
-    padding = "A" * (MAX_BODY + 1 - len("SAMLResponse="))
-    answer = client.post(
-        "/acs",
-        content=f"SAMLResponse={padding}",
-        headers={"content-type": "application/x-www-form-urlencoded"},
-    )
-    assert (answer.status_code, code_of(answer.text)) == (413, "too_large")
-    # one byte less passes the HTTP cap and is refused later, by the validator's own size rule (R1)
-    under = client.post(
-        "/acs",
-        content=f"SAMLResponse={padding[1:]}",
-        headers={"content-type": "application/x-www-form-urlencoded"},
-    )
-    assert (under.status_code, code_of(under.text)) == (413, "too_large")
-    small = post_acs(client, "A" * 1000)
-    assert small.status_code == 400 and code_of(small.text) == "malformed_xml"
+    over = client.post("/acs", content=padded_body(issue(now=None).b64, MAX_BODY + 1), headers=FORM)
+    assert (over.status_code, code_of(over.text)) == (413, "too_large")
+    at_cap = client.post("/acs", content=padded_body(issue(now=None).b64, MAX_BODY), headers=FORM)
+    assert at_cap.status_code == 200, at_cap.text
 
 
 def test_acs_caps_a_streamed_body_without_content_length(client: TestClient) -> None:
-    def chunks() -> Iterator[bytes]:
-        yield b"SAMLResponse="
-        for _ in range(9):
-            yield b"A" * 65536
+    def chunks(body: bytes) -> Iterator[bytes]:
+        for start in range(0, len(body), 65536):
+            yield body[start : start + 65536]
 
-    answer = client.post(
-        "/acs", content=chunks(), headers={"content-type": "application/x-www-form-urlencoded"}
-    )
+    over = client.post("/acs", content=chunks(padded_body(issue(now=None).b64, MAX_BODY + 1)), headers=FORM)
+    assert (over.status_code, code_of(over.text)) == (413, "too_large")
+    at_cap = client.post("/acs", content=chunks(padded_body(issue(now=None).b64, MAX_BODY)), headers=FORM)
+    assert at_cap.status_code == 200, at_cap.text
+
+
+def test_the_validator_still_caps_the_saml_response_itself(client: TestClient) -> None:
+    answer = post_acs(client, "A" * 100_004)
     assert (answer.status_code, code_of(answer.text)) == (413, "too_large")
+    small = post_acs(client, "A" * 1000)
+    assert (small.status_code, code_of(small.text)) == (400, "malformed_xml")
 
 
 def test_acs_refuses_a_relay_state_outside_the_allow_list(client: TestClient) -> None:
@@ -288,3 +294,12 @@ def test_blocking_work_is_bounded_by_max_concurrency(limit: int) -> None:
 
     asyncio.run(main())
     assert peak[0] == limit
+
+
+def test_a_signed_in_response_to_must_be_one_of_the_session_ids() -> None:
+    """Defence in depth behind the peek (R48): what the verified assertion names is checked again."""
+    config = make_config()
+    with pytest.raises(InResponseToMismatch):
+        _validate(config, issue(now=None, in_response_to="_" + "1" * 40).b64, None, [])
+    accepted = _validate(config, issue(now=None, in_response_to="_" + "2" * 40).b64, None, ["_" + "2" * 40])
+    assert accepted.in_response_to == "_" + "2" * 40
