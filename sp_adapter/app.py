@@ -61,6 +61,8 @@ from ._validate import validate_response
 from .sts import StsError
 from .sts import StsRejected
 
+__all__ = ["BrokerConfig", "create_app"]
+
 LOG = logging.getLogger("sp_adapter.broker")
 MAX_BODY = 512 * 1024
 MAX_OUTSTANDING = 8
