@@ -303,3 +303,10 @@ def test_a_signed_in_response_to_must_be_one_of_the_session_ids() -> None:
         _validate(config, issue(now=None, in_response_to="_" + "1" * 40).b64, None, [])
     accepted = _validate(config, issue(now=None, in_response_to="_" + "2" * 40).b64, None, ["_" + "2" * 40])
     assert accepted.in_response_to == "_" + "2" * 40
+
+
+def test_the_roles_page_escapes_the_verified_name(client: TestClient) -> None:
+    answer = post_acs(client, issue(now=None, name_id='<img src=x onerror="alert(1)">').b64)
+    assert answer.status_code == 200, answer.text
+    assert "<img" not in answer.text
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in answer.text
