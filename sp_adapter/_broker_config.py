@@ -19,6 +19,7 @@ from typing import Any
 
 from metadata import EntityDescriptor
 from metadata import parse_entities
+from saml_core import KeyPair
 from saml_core.errors import ConfigError
 
 from ._console import check_endpoint
@@ -46,6 +47,8 @@ _KNOWN = {
     "max_concurrency",
     "duration",
     "https_only",
+    "decrypt_key",
+    "decrypt_cert",
 }
 
 
@@ -70,6 +73,8 @@ class BrokerConfig:
     duration: int | None = None
     https_only: bool = False
     """Mark the session cookie Secure (set it behind TLS)."""
+    decrypt_keys: tuple[KeyPair, ...] = ()
+    """This SP's encryption key pairs, for EncryptedAssertion (R35-R41)."""
 
     def __post_init__(self) -> None:
         if self.acs_url not in self.policy.recipients:
@@ -120,6 +125,7 @@ class BrokerConfig:
             max_concurrency=_int(data, "max_concurrency", 4),
             duration=_int(data, "duration", None),
             https_only=_bool(data, "https_only", False),
+            decrypt_keys=_decrypt_keys(data, base),
         )
 
 
@@ -167,6 +173,15 @@ def _bool(data: Mapping[str, Any], key: str, default: bool) -> bool:
 def _endpoint(data: Mapping[str, Any], key: str) -> str | None:
     value = _string(data, key)
     return check_endpoint(value) if value else None
+
+
+def _decrypt_keys(data: Mapping[str, Any], base: Path) -> tuple[KeyPair, ...]:
+    key, cert = _string(data, "decrypt_key"), _string(data, "decrypt_cert")
+    if not key and not cert:
+        return ()
+    if not key or not cert:
+        raise ConfigError("decrypt_key and decrypt_cert go together (PEM files)")
+    return (KeyPair.from_files(str(base / key), str(base / cert)),)
 
 
 def _metadata_files(value: Any, base: Path) -> list[bytes]:

@@ -235,6 +235,7 @@ def _validate(
         policy=config.policy,
         request_id=request_id,
         replay_cache=config.replay_cache,
+        decrypt_keys=config.decrypt_keys,
     )
     # the signed assertion names a request the unsigned Response element did not: it must be one of ours
     if (

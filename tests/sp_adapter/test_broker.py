@@ -22,6 +22,7 @@ from lxml import etree
 from starlette.testclient import TestClient
 
 from saml_core import NS
+from saml_core import KeyPair
 from sp_adapter import InResponseToMismatch
 from sp_adapter import MemoryReplayCache
 from sp_adapter import Policy
@@ -310,3 +311,14 @@ def test_the_roles_page_escapes_the_verified_name(client: TestClient) -> None:
     assert answer.status_code == 200, answer.text
     assert "<img" not in answer.text
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in answer.text
+
+
+def test_an_encrypted_assertion_needs_the_configured_decryption_key() -> None:
+    sp = KeyPair.generate(common_name="broker encryption key")
+    with TestClient(create_app(make_config()), base_url="https://b.test") as plain:
+        refused = post_acs(plain, issue(now=None, encrypt_to=sp.trusted).b64)
+        assert (refused.status_code, code_of(refused.text)) == (403, "decryption_failed")
+    with TestClient(create_app(make_config(decrypt_keys=(sp,))), base_url="https://b.test") as keyed:
+        accepted = post_acs(keyed, issue(now=None, encrypt_to=sp.trusted).b64)
+        assert accepted.status_code == 200, accepted.text
+        assert READONLY in accepted.text

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from saml_core import KeyPair
 from sp_adapter._broker_config import BrokerConfig
 from sp_adapter.cli import main
 from tests.conftest import free_port
@@ -101,3 +102,13 @@ def test_serve_runs_the_broker(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_decryption_keys_load_from_pem_files(tmp_path: Path) -> None:
+    keys = KeyPair.generate(common_name="broker encryption key")
+    (tmp_path / "sp.key").write_bytes(keys.key_pem)
+    (tmp_path / "sp.crt").write_bytes(keys.cert_pem)
+    config = BrokerConfig.load(write_config(tmp_path, decrypt_key='"sp.key"', decrypt_cert='"sp.crt"'))
+    assert [k.cert_der for k in config.decrypt_keys] == [keys.cert_der]
+    code, error = serve("--config", str(write_config(tmp_path, decrypt_key='"sp.key"')))
+    assert code == 2 and "decrypt_cert" in error["message"]
