@@ -23,8 +23,10 @@ from sp_adapter import LocalSTS
 from sp_adapter import MemoryReplayCache
 from sp_adapter import Policy
 from sp_adapter import Trust
+from sp_adapter import replay_cache_from_url
 from sp_adapter._broker_config import BrokerConfig
 from sp_adapter.app import create_app
+from tests.conftest import free_port
 from tests.sp_adapter._aws_support import ADMIN
 from tests.sp_adapter._aws_support import READONLY
 from tests.sp_adapter._aws_support import issue
@@ -225,3 +227,26 @@ def test_served_idp_sp_initiated_flow_matches_in_response_to(saml_idp_server: Id
         # the request ID was consumed: the same response cannot answer it again
         second = client.post("/acs", data={"SAMLResponse": form["SAMLResponse"]})
         assert (second.status_code, code_of(second.text)) == (403, "in_response_to_mismatch")
+
+
+def test_two_brokers_sharing_a_redis_replay_cache_accept_a_response_once(redis_url: str) -> None:
+    issued = issue(now=None)
+    first, second = (
+        TestClient(
+            create_app(make_config(replay_cache=replay_cache_from_url(redis_url))), base_url="https://b.test"
+        )
+        for _ in range(2)
+    )
+    with first, second:
+        assert first.post("/acs", data={"SAMLResponse": issued.b64}).status_code == 200
+        replayed = second.post("/acs", data={"SAMLResponse": issued.b64})
+        assert (replayed.status_code, code_of(replayed.text)) == (403, "replayed")
+        fresh = second.post("/acs", data={"SAMLResponse": issue(now=None).b64})
+        assert fresh.status_code == 200
+
+
+def test_an_unreachable_replay_cache_fails_closed() -> None:
+    cache = replay_cache_from_url(f"redis://127.0.0.1:{free_port()}/0")
+    with TestClient(create_app(make_config(replay_cache=cache)), base_url="https://b.test") as client:
+        answer = client.post("/acs", data={"SAMLResponse": issue(now=None).b64})
+    assert (answer.status_code, code_of(answer.text)) == (503, "replay_cache_unavailable")
