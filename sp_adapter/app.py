@@ -199,6 +199,14 @@ async def _read_capped(request: Request) -> bytes:
     return bytes(body)
 
 
+def _form_fields(body: bytes) -> dict[str, list[str]]:
+    """An ASCII url-encoded body, at most 16 fields; MalformedMessage otherwise."""
+    try:
+        return parse_qs(body.decode("ascii"), keep_blank_values=True, max_num_fields=16, errors="strict")
+    except (UnicodeError, ValueError):
+        raise MalformedMessage("the form is not ASCII url-encoded") from None
+
+
 def _one(fields: dict[str, list[str]], name: str, *, required: bool) -> str | None:
     values = fields.get(name, [])
     if len(values) > 1 or (required and not values):
@@ -214,12 +222,7 @@ async def _acs_form(request: Request) -> tuple[str, str | None]:
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type != "application/x-www-form-urlencoded":
         raise MalformedMessage("the ACS accepts only an application/x-www-form-urlencoded form")
-    try:
-        fields = parse_qs(
-            body.decode("ascii"), keep_blank_values=True, strict_parsing=False, max_num_fields=16
-        )
-    except (UnicodeDecodeError, ValueError):
-        raise MalformedMessage("the form is not ASCII url-encoded") from None
+    fields = _form_fields(body)
     saml_response = _one(fields, "SAMLResponse", required=True)
     assert saml_response is not None
     return saml_response, _one(fields, "RelayState", required=False)
@@ -274,10 +277,14 @@ async def acs(state: _State, request: Request) -> Response:
 
 async def choose_role(state: _State, request: Request) -> Response:
     """POST /acs/role: AssumeRoleWithSAML for the chosen role; 302 to the console, or the credentials JSON."""
-    fields = parse_qs((await _read_capped(request)).decode("ascii", "replace"), max_num_fields=16)
+    fields = _form_fields(await _read_capped(request))
     expected = request.session.get("csrf")
     submitted = _one(fields, "csrf_token", required=False)
-    if not isinstance(expected, str) or submitted is None or not hmac.compare_digest(expected, submitted):
+    if (
+        not isinstance(expected, str)
+        or submitted is None
+        or not hmac.compare_digest(expected.encode("utf-8"), submitted.encode("utf-8"))
+    ):
         raise BrokerRefusal(403, "csrf_failed", "the form did not come from this broker session")
     role = _one(fields, "role", required=True)
     handle = request.session.pop("handle", None)

@@ -250,3 +250,18 @@ def test_an_unreachable_replay_cache_fails_closed() -> None:
     with TestClient(create_app(make_config(replay_cache=cache)), base_url="https://b.test") as client:
         answer = client.post("/acs", data={"SAMLResponse": issue(now=None).b64})
     assert (answer.status_code, code_of(answer.text)) == (503, "replay_cache_unavailable")
+
+
+def test_odd_role_forms_are_refused_with_a_code_not_a_500() -> None:
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    with broker("http://127.0.0.1:9") as client:
+        csrf = signed_in(client)
+        unicode_token = client.post("/acs/role", content=f"role={READONLY}&csrf_token=%C3%A9", headers=form)
+        assert (unicode_token.status_code, code_of(unicode_token.text)) == (403, "csrf_failed")
+        bad_utf8 = client.post("/acs/role", content=f"role=%FF&csrf_token={csrf}", headers=form)
+        assert (bad_utf8.status_code, code_of(bad_utf8.text)) == (400, "malformed_xml")
+        many = "&".join(f"f{i}=x" for i in range(20))
+        too_many = client.post("/acs/role", content=f"{many}&csrf_token={csrf}", headers=form)
+        assert (too_many.status_code, code_of(too_many.text)) == (400, "malformed_xml")
+        not_ascii = client.post("/acs", content="SAMLResponse=\xe9".encode("latin-1"), headers=form)
+        assert (not_ascii.status_code, code_of(not_ascii.text)) == (400, "malformed_xml")
