@@ -111,7 +111,8 @@ class IdPServer:
 
     ``.url``, ``.metadata_url``, ``.provider`` (the IdentityProvider), ``.settings``; ``add_user`` and
     ``add_sp`` work while it runs. AWS sign-in is registered as the SP; ``aws_acs_url`` makes the browser
-    post there instead of to AWS (the response still names AWS's sign-in URL as its Recipient).
+    post there instead of to AWS, and the response names that URL as its Recipient and Destination (so an SP
+    validating with Policy.aws() must list it among its recipients).
     """
 
     def __init__(
