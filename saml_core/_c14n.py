@@ -14,6 +14,8 @@ The input tree is never modified.
 
 from __future__ import annotations
 
+import copy
+
 from lxml import etree
 
 from ._xml import Element
@@ -31,7 +33,12 @@ def canonicalize_enveloped(
 ) -> bytes:
     """c14n of ``element`` after the enveloped-signature transform removed ``signature`` (a direct child)."""
     index = element.index(signature)
-    apex = _standalone(element, method)
+    if method is Transform.EXC_C14N and not prefixes:
+        # exc-c14n without a PrefixList emits only the namespaces the subtree uses, which a deep copy keeps
+        # (and the copy is the root of its own document); everything else needs the in-scope declarations
+        apex = copy.deepcopy(element)
+    else:
+        apex = _standalone(element, method)
     removed = apex[index]
     tail = removed.tail
     if tail:
