@@ -9,7 +9,8 @@ libxml2 misreads (it emits ``xmlns=""`` on descendants whose default namespace i
 subtree, and results on trees assembled in memory depend on process history). So the node is serialised
 (lxml writes every in-scope namespace declaration on a serialised subtree, with the original prefixes) and
 re-parsed by the hardened parser into a private document of its own, and c14n always runs on a document root.
-The input tree is never modified.
+For a received tree under exc-c14n without a PrefixList, a deep copy (also a root of its own) is enough,
+because exclusive c14n emits only the namespaces the subtree itself uses. The input tree is never modified.
 """
 
 from __future__ import annotations
@@ -24,8 +25,13 @@ from .constants import Transform
 
 
 def canonicalize(node: Element, method: Transform, prefixes: tuple[str, ...] = ()) -> bytes:
-    """c14n of ``node`` and its subtree, in its document context."""
+    """c14n of ``node`` and its subtree, in its document context (always through a serialised copy)."""
     return _c14n(_standalone(node, method), method, prefixes)
+
+
+def canonicalize_received(node: Element, method: Transform, prefixes: tuple[str, ...] = ()) -> bytes:
+    """``canonicalize`` for a node of a received (parsed) document, e.g. SignedInfo during verification."""
+    return _c14n(_private_root(node, method, prefixes), method, prefixes)
 
 
 def canonicalize_enveloped(
@@ -33,12 +39,7 @@ def canonicalize_enveloped(
 ) -> bytes:
     """c14n of ``element`` after the enveloped-signature transform removed ``signature`` (a direct child)."""
     index = element.index(signature)
-    if method is Transform.EXC_C14N and not prefixes:
-        # exc-c14n without a PrefixList emits only the namespaces the subtree uses, which a deep copy keeps
-        # (and the copy is the root of its own document); everything else needs the in-scope declarations
-        apex = copy.deepcopy(element)
-    else:
-        apex = _standalone(element, method)
+    apex = _private_root(element, method, prefixes)
     removed = apex[index]
     tail = removed.tail
     if tail:
@@ -49,6 +50,14 @@ def canonicalize_enveloped(
             apex.text = (apex.text or "") + tail
     apex.remove(removed)
     return _c14n(apex, method, prefixes)
+
+
+def _private_root(node: Element, method: Transform, prefixes: tuple[str, ...]) -> Element:
+    """exc-c14n without a PrefixList emits only the namespaces the subtree uses, which a deep copy keeps (and
+    the copy is the root of its own document); everything else needs every in-scope declaration."""
+    if method is Transform.EXC_C14N and not prefixes:
+        return copy.deepcopy(node)
+    return _standalone(node, method)
 
 
 def _standalone(node: Element, method: Transform) -> Element:

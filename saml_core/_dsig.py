@@ -33,6 +33,7 @@ from lxml import etree
 
 from ._c14n import canonicalize
 from ._c14n import canonicalize_enveloped
+from ._c14n import canonicalize_received
 from ._dsig_profile import _C14N_METHOD
 from ._dsig_profile import _DIGEST_METHOD
 from ._dsig_profile import _DIGEST_VALUE
@@ -237,7 +238,7 @@ def verify_enveloped(
     if ids.get(element.get(id_attribute, "")) is not element:
         raise SignatureProfileViolation("the Reference does not resolve to the signed element")
     candidates = _candidate_keys(info, keys, policy)
-    signed_info = canonicalize(info.signature[0], info.c14n, info.c14n_prefixes)
+    signed_info = canonicalize_received(info.signature[0], info.c14n, info.c14n_prefixes)
     verified_by = _verify_with_keys(info, candidates, signed_info)
     canonical = canonicalize_enveloped(element, info.signature, info.ref_c14n, info.ref_prefixes)
     expected = hashlib.new(info.digest.hashlib_name, canonical).digest()
