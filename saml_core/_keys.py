@@ -71,19 +71,7 @@ class KeyPair:
             private = ec.generate_private_key(_CURVES[algorithm])
         else:
             raise KeyLoadError(f"unknown key algorithm {algorithm!r}; use rsa-2048, rsa-3072 or ec-p256")
-        start = (now or utcnow()) - timedelta(minutes=5)
-        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(private.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(start)
-            .not_valid_after(start + timedelta(days=days))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .sign(private, hashes.SHA256())
-        )
+        cert = _self_signed(private, common_name, days, now or utcnow())
         key_pem = private.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
@@ -105,6 +93,19 @@ class KeyPair:
             key_pem = private.private_bytes(
                 serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
             )
+        return cls(key_pem, cert.public_bytes(serialization.Encoding.PEM), private, cert)
+
+    @classmethod
+    def from_private_pem(cls, key_pem: bytes, *, common_name: str = "decryption key") -> KeyPair:
+        """A private key that comes without its certificate, as IAM's AddPrivateKey takes an SP decryption
+        key; a self-signed certificate is made for it (decryption never looks at the certificate)."""
+        try:
+            private = serialization.load_pem_private_key(key_pem, password=None)
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+            raise KeyLoadError(f"cannot load the private key: {exc}") from None
+        if not isinstance(private, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+            raise KeyLoadError("only RSA and EC private keys are supported")
+        cert = _self_signed(private, common_name, 3650, utcnow())
         return cls(key_pem, cert.public_bytes(serialization.Encoding.PEM), private, cert)
 
     @classmethod
@@ -225,6 +226,22 @@ def _spki(public: object) -> bytes:
     if not isinstance(public, rsa.RSAPublicKey | ec.EllipticCurvePublicKey):
         raise KeyLoadError("only RSA and EC keys are supported")
     return public.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _self_signed(private: PrivateKey, common_name: str, days: int, now: datetime) -> x509.Certificate:
+    start = now - timedelta(minutes=5)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(private.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(private, hashes.SHA256())
+    )
 
 
 def load_certificate(data: bytes) -> x509.Certificate:

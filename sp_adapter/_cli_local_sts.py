@@ -10,6 +10,7 @@ from typing import Any
 import click
 import uvicorn
 
+from saml_core import KeyPair
 from saml_core._cli import cli_errors
 from saml_core.errors import ConfigError
 
@@ -37,6 +38,22 @@ def _directory(options: dict[str, Any]) -> Directory:
     )
 
 
+def _decryption_keys(options: dict[str, Any]) -> dict[str, tuple[KeyPair, ...]]:
+    """``--provider-key NAME=KEY.pem`` (NAME as in --provider, or a full provider ARN)."""
+    keys: dict[str, tuple[KeyPair, ...]] = {}
+    for spec in options["provider_keys"]:
+        name, sep, path = spec.partition("=")
+        if not sep or not name or not path:
+            raise ConfigError(f"--provider-key wants NAME_OR_ARN=PRIVATE_KEY_PEM, not {spec!r}")
+        arn = name if name.startswith("arn:") else (
+            f"arn:{options['partition']}:iam::{options['account']}:saml-provider/{name}"
+        )
+        with open(path, "rb") as handle:
+            key = KeyPair.from_private_pem(handle.read())
+        keys[arn] = (*keys.get(arn, ()), key)
+    return keys
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="[0: a free port, printed]")
@@ -52,6 +69,12 @@ def _directory(options: dict[str, Any]) -> Directory:
     show_default=True,
     help="MaxSessionDuration of every role (--provider mode).",
 )
+@click.option(
+    "--provider-key",
+    "provider_keys",
+    multiple=True,
+    help="NAME_OR_ARN=PRIVATE_KEY_PEM (repeatable): the key AWS holds to decrypt that provider's assertions.",
+)
 @click.option("--replay-cache", default="memory://", show_default=True, help="Where used assertion IDs go.")
 @click.option("--no-replay-check", is_flag=True, help="Accept an assertion more than once.")
 @click.option("--clock-skew", type=click.IntRange(0, 600), default=180, show_default=True)
@@ -64,7 +87,10 @@ def local_sts_command(host: str, port: int, json_mode: bool | None, **options: A
     with cli_errors(json_mode=json_mode or None):
         replay = None if options["no_replay_check"] else replay_cache_from_url(options["replay_cache"])
         config = LocalStsConfig(
-            directory=_directory(options), replay_cache=replay, clock_skew=options["clock_skew"]
+            directory=_directory(options),
+            replay_cache=replay,
+            clock_skew=options["clock_skew"],
+            decryption_keys=_decryption_keys(options),
         )
         # IPPROTO_TCP, not 0: asyncio then sets TCP_NODELAY (no 40 ms delayed-ACK stalls per request)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)

@@ -41,6 +41,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from saml_core import KeyPair
 from saml_core import SAMLError
 from saml_core import format_instant
 from saml_core import utcnow
@@ -86,6 +87,9 @@ class LocalStsConfig:
     """Where minted keys come from."""
     clock_skew: int = 180
     """Seconds of tolerance in the assertion's time checks."""
+    decryption_keys: Mapping[str, tuple[KeyPair, ...]] = field(default_factory=dict)
+    """Per provider ARN, the private keys AWS would hold for it (IAM AddPrivateKey): EncryptedAssertions
+    addressed to that provider are decrypted with them. A provider without keys refuses encrypted ones."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +157,8 @@ class LocalStsState:
             LOG.warning("provider %s unusable: %s", provider.arn, error.message)
             raise StsFault("InvalidIdentityToken", "Could not parse metadata.") from None
         try:
-            return validate_response(data, trust=trust, policy=policy, now=now)
+            keys = self.config.decryption_keys.get(provider.arn, ())
+            return validate_response(data, trust=trust, policy=policy, now=now, decrypt_keys=keys)
         except ValidationError as error:
             LOG.info("assertion rejected: %s (%s)", error.code, error.detail)
             raise checks.fault_for(error) from None
