@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from saml_core.aws import AWS_PARTITIONS
 from saml_core.constants import AWS_PRINCIPAL_TAG_PREFIX
 from saml_core.constants import AWS_ROLE
 from saml_core.constants import AWS_ROLE_SESSION_NAME
@@ -49,28 +50,17 @@ class Partition:
     """Regions of this partition start with this (botocore partitions.json); '' for aws."""
 
 
+#: the partitions our IdP issues for (regional sign-in documented), from the shared AWS table
 PARTITIONS: Mapping[str, Partition] = {
-    "aws": Partition(
-        name="aws",
-        signin_host="signin.aws.amazon.com",
-        audience="urn:amazon:webservices",
-        default_region="us-east-1",
-        region_prefix="",
-    ),
-    "aws-cn": Partition(
-        name="aws-cn",
-        signin_host="signin.amazonaws.cn",
-        audience="urn:amazon:webservices:cn-north-1",
-        default_region="cn-northwest-1",
-        region_prefix="cn-",
-    ),
-    "aws-us-gov": Partition(
-        name="aws-us-gov",
-        signin_host="signin.amazonaws-us-gov.com",
-        audience="urn:amazon:webservices:govcloud",
-        default_region="us-gov-west-1",
-        region_prefix="us-gov-",
-    ),
+    name: Partition(
+        name=name,
+        signin_host=fact.signin_host,
+        audience=fact.audiences[0],
+        default_region=fact.default_region,
+        region_prefix={"aws": "", "aws-cn": "cn-", "aws-us-gov": "us-gov-"}[name],
+    )
+    for name, fact in AWS_PARTITIONS.items()
+    if name in ("aws", "aws-cn", "aws-us-gov") and fact.signin_host is not None
 }
 
 _REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}", re.ASCII)

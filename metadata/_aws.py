@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from saml_core.aws import AWS_PARTITIONS
 from saml_core.constants import AWS_ROLE
 from saml_core.constants import AWS_ROLE_SESSION_NAME
 from saml_core.constants import AWS_SESSION_DURATION
@@ -36,18 +37,10 @@ _PROVIDER_ARN = re.compile(
     re.ASCII,
 )
 
-#: AWS.md 2.2: AudienceRestriction values per partition (aws-cn and aws-us-gov unconfirmed)
-AUDIENCES = {
-    "aws": "urn:amazon:webservices",
-    "aws-cn": "urn:amazon:webservices:cn-north-1",
-    "aws-us-gov": "urn:amazon:webservices:govcloud",
-}
-_SIGNIN_HOST = {
-    "aws": "signin.aws.amazon.com",
-    "aws-cn": "signin.amazonaws.cn",
-    "aws-us-gov": "signin.amazonaws-us-gov.com",
-}
-_DEFAULT_REGION = {"aws": "us-east-1", "aws-cn": "cn-northwest-1", "aws-us-gov": "us-gov-west-1"}
+#: AWS.md 2.2: the AudienceRestriction (entity ID) per partition, from the shared AWS table
+AUDIENCES = {name: AWS_PARTITIONS[name].audiences[0] for name in PARTITIONS}
+_SIGNIN_HOST = {name: str(AWS_PARTITIONS[name].signin_host) for name in PARTITIONS}
+_DEFAULT_REGION = {name: AWS_PARTITIONS[name].default_region for name in PARTITIONS}
 
 #: IAM's SAMLMetadataDocument length limits (AWS.md section 4)
 IAM_MIN_CHARS = 1_000

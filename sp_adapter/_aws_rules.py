@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from saml_core.aws import AWS_PARTITIONS
 from saml_core.constants import AWS_PRINCIPAL_TAG_PREFIX
 from saml_core.constants import AWS_ROLE
 from saml_core.constants import AWS_ROLE_SESSION_NAME
@@ -47,87 +48,19 @@ class AwsPartition:
     default_region: str
 
 
-_AWS_REGIONS = (
-    "af-south-1",
-    "ap-east-1",
-    "ap-east-2",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-6",
-    "ap-southeast-7",
-    "ca-central-1",
-    "ca-west-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-    "me-west-1",
-    "mx-central-1",
-    "sa-east-1",
-    "sa-west-1",
-    "us-east-1",
-    "us-east-2",
-    "us-west-1",
-    "us-west-2",
-)
 
 PARTITIONS: Mapping[str, AwsPartition] = MappingProxyType(
     {
-        "aws": AwsPartition(
-            name="aws",
-            regions=_AWS_REGIONS,
-            global_recipient="https://signin.aws.amazon.com/saml",
-            regional_host="{region}.signin.aws.amazon.com",
-            audiences=("https://signin.aws.amazon.com/saml", "urn:amazon:webservices"),
-            default_region="us-east-1",
-        ),
-        "aws-cn": AwsPartition(
-            name="aws-cn",
-            regions=("cn-north-1", "cn-northwest-1"),
-            global_recipient="https://signin.amazonaws.cn/saml",
-            regional_host="{region}.signin.amazonaws.cn",
-            audiences=("urn:amazon:webservices:cn-north-1",),
-            default_region="cn-northwest-1",
-        ),
-        "aws-us-gov": AwsPartition(
-            name="aws-us-gov",
-            regions=("us-gov-east-1", "us-gov-west-1"),
-            global_recipient="https://signin.amazonaws-us-gov.com/saml",
-            regional_host="{region}.signin.amazonaws-us-gov.com",
-            audiences=("urn:amazon:webservices:govcloud",),
-            default_region="us-gov-west-1",
-        ),
-        "aws-iso": AwsPartition(
-            name="aws-iso",
-            regions=("us-iso-east-1", "us-iso-west-1"),
-            global_recipient="https://signin.c2shome.ic.gov/saml",
-            regional_host=None,
-            audiences=("urn:amazon:webservices",),
-            default_region="us-iso-east-1",
-        ),
-        "aws-iso-b": AwsPartition(
-            name="aws-iso-b",
-            regions=("us-isob-east-1", "us-isob-west-1"),
-            global_recipient="https://signin.sc2shome.sgov.gov/saml",
-            regional_host=None,
-            audiences=("urn:amazon:webservices",),
-            default_region="us-isob-east-1",
-        ),
+        name: AwsPartition(
+            name=name,
+            regions=fact.regions,
+            global_recipient=f"https://{fact.signin_host}/saml",
+            regional_host="{region}." + fact.signin_host if fact.regional_signin else None,
+            audiences=fact.audiences,
+            default_region=fact.default_region,
+        )
+        for name, fact in AWS_PARTITIONS.items()
+        if fact.signin_host is not None
     }
 )
 

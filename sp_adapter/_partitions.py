@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
+from saml_core.aws import AWS_PARTITIONS
 from saml_core.errors import ConfigError
 
 REGION = re.compile(r"[a-z]{2,5}(?:-[a-z]+)+-[0-9]{1,2}", re.ASCII)
@@ -48,63 +49,15 @@ class Partition:
 
 PARTITIONS: Mapping[str, Partition] = MappingProxyType(
     {
-        p.name: p
-        for p in (
-            Partition(
-                name="aws",
-                dns_suffix="amazonaws.com",
-                region_regex=r"(us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+",
-                default_region="us-east-1",
-                federation_url="https://signin.aws.amazon.com/federation",
-                console_url="https://console.aws.amazon.com/",
-            ),
-            Partition(
-                name="aws-cn",
-                dns_suffix="amazonaws.com.cn",
-                region_regex=r"cn-\w+-\d+",
-                default_region="cn-northwest-1",
-                federation_url="https://signin.amazonaws.cn/federation",
-                console_url="https://console.amazonaws.cn/",
-            ),
-            Partition(
-                name="aws-us-gov",
-                dns_suffix="amazonaws.com",
-                region_regex=r"us-gov-\w+-\d+",
-                default_region="us-gov-west-1",
-                federation_url="https://signin.amazonaws-us-gov.com/federation",
-                console_url="https://console.amazonaws-us-gov.com/",
-            ),
-            Partition(
-                name="aws-iso",
-                dns_suffix="c2s.ic.gov",
-                region_regex=r"us-iso-\w+-\d+",
-                default_region="us-iso-east-1",
-            ),
-            Partition(
-                name="aws-iso-b",
-                dns_suffix="sc2s.sgov.gov",
-                region_regex=r"us-isob-\w+-\d+",
-                default_region="us-isob-east-1",
-            ),
-            Partition(
-                name="aws-iso-e",
-                dns_suffix="cloud.adc-e.uk",
-                region_regex=r"eu-isoe-\w+-\d+",
-                default_region="eu-isoe-west-1",
-            ),
-            Partition(
-                name="aws-iso-f",
-                dns_suffix="csp.hci.ic.gov",
-                region_regex=r"us-isof-\w+-\d+",
-                default_region="us-isof-south-1",
-            ),
-            Partition(
-                name="aws-eusc",
-                dns_suffix="amazonaws.eu",
-                region_regex=r"eusc-de-\w+-\d+",
-                default_region="eusc-de-east-1",
-            ),
+        name: Partition(
+            name=name,
+            dns_suffix=fact.sts_dns_suffix,
+            region_regex=fact.region_regex,
+            default_region=fact.default_region,
+            federation_url=fact.federation_url,
+            console_url=fact.console_url,
         )
+        for name, fact in AWS_PARTITIONS.items()
     }
 )
 

@@ -36,7 +36,7 @@ def test_policy_is_frozen() -> None:
 
 def test_aws_policy_fills_audiences_and_every_recipient() -> None:
     policy = Policy.aws()
-    assert policy.audiences == ("https://signin.aws.amazon.com/saml", "urn:amazon:webservices")
+    assert sorted(policy.audiences) == ["https://signin.aws.amazon.com/saml", "urn:amazon:webservices"]
     assert "https://signin.aws.amazon.com/saml" in policy.recipients
     assert "https://us-west-2.signin.aws.amazon.com/saml" in policy.recipients
     assert len(policy.recipients) == len(PARTITIONS["aws"].regions) + 1
