@@ -41,9 +41,7 @@ _X509_DATA = NS.ds("X509Data")
 _X509_CERT = NS.ds("X509Certificate")
 _INCLUSIVE_NS = "{http://www.w3.org/2001/10/xml-exc-c14n#}InclusiveNamespaces"
 _KEYINFO_ALLOWED = frozenset({_X509_DATA, NS.ds("KeyName"), NS.ds("KeyValue")})
-_X509_ALLOWED = frozenset(
-    {_X509_CERT, NS.ds("X509SubjectName"), NS.ds("X509IssuerSerial"), NS.ds("X509SKI")}
-)
+_X509_ALLOWED = frozenset({_X509_CERT, NS.ds("X509SubjectName"), NS.ds("X509IssuerSerial"), NS.ds("X509SKI")})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -75,7 +73,6 @@ class SignatureInfo:
     keyinfo_certs: tuple[bytes, ...]
 
 
-
 def b64decode_strict(text: str, what: str) -> bytes:
     """Standard alphabet, correct padding, canonical bits; ASCII whitespace allowed anywhere (R23)."""
     try:
@@ -93,14 +90,26 @@ def _exact_children(
     if tags != want and (optional_last is None or tags != [*want, optional_last]):
         names = ", ".join(etree.QName(t).localname for t in want)
         raise SignatureProfileViolation(f"{etree.QName(node).localname} must contain exactly {names}")
-    if (node.text or "").strip() or any((kid.tail or "").strip() for kid in kids):
+    text = node.text
+    if (text and not text.isspace()) or any(kid.tail and not kid.tail.isspace() for kid in kids):
         raise SignatureProfileViolation(f"text is not allowed in {etree.QName(node).localname}")
     return kids
 
 
+# URI -> member for the allow-listed algorithms; a miss goes through the enum, which raises its own code
+_SIGNATURE_METHODS = {member.value: member for member in SignatureMethod}
+_DIGEST_METHODS = {member.value: member for member in DigestMethod}
+_TRANSFORMS_BY_URI = {member.value: member for member in Transform}
+_DIGEST_SIZES = {member: hashlib.new(member.hashlib_name).digest_size for member in DigestMethod}
+# X509Certificate text -> DER for texts that already passed the strict decode (bounded; texts repeat per IdP)
+_CERT_CACHE: dict[str, bytes] = {}
+_CERT_CACHE_MAX = 64
+
+
 def _c14n(node: Element) -> tuple[Transform, tuple[str, ...]]:
     try:
-        algorithm = Transform(node.get("Algorithm", ""))
+        uri = node.get("Algorithm", "")
+        algorithm = _TRANSFORMS_BY_URI.get(uri) or Transform(uri)
     except MalformedXML:
         shown = node.get("Algorithm", "")[:120]
         raise SignatureProfileViolation(f"canonicalisation {shown!r} is not allowed") from None
@@ -128,7 +137,8 @@ def check_signature_profile(
         signed_info, [_C14N_METHOD, _SIGNATURE_METHOD, _REFERENCE]
     )
     c14n, c14n_prefixes = _c14n(c14n_node)
-    method = SignatureMethod(method_node.get("Algorithm", ""))
+    method_uri = method_node.get("Algorithm", "")
+    method = _SIGNATURE_METHODS.get(method_uri) or SignatureMethod(method_uri)
     if len(method_node):
         raise SignatureProfileViolation("SignatureMethod must be empty (no HMACOutputLength)")
     if method.is_sha1 and not policy.allow_sha1:
@@ -138,13 +148,14 @@ def check_signature_profile(
         reference, [_TRANSFORMS, _DIGEST_METHOD, _DIGEST_VALUE]
     )
     ref_c14n, ref_prefixes = _check_transforms(transforms)
-    digest = DigestMethod(digest_method.get("Algorithm", ""))
+    digest_uri = digest_method.get("Algorithm", "")
+    digest = _DIGEST_METHODS.get(digest_uri) or DigestMethod(digest_uri)
     if len(digest_method):
         raise SignatureProfileViolation("DigestMethod must be empty")
     if digest is DigestMethod.SHA1 and not policy.allow_sha1:
         raise AlgorithmForbidden("sha1 digests need allow_sha1 (--allow-sha1)")
     digest_bytes = b64decode_strict(_leaf_text(digest_value), "DigestValue")
-    if len(digest_bytes) != hashlib.new(digest.hashlib_name).digest_size:
+    if len(digest_bytes) != _DIGEST_SIZES[digest]:
         raise SignatureInvalid("DigestValue has the wrong length")
     value = b64decode_strict(_leaf_text(signature_value), "SignatureValue")
     certs = _check_key_info(kids[2]) if len(kids) == 3 else ()
@@ -199,8 +210,18 @@ def _check_key_info(key_info: Element) -> tuple[bytes, ...]:
             if x.tag not in _X509_ALLOWED:
                 raise SignatureProfileViolation(f"{etree.QName(x).localname} is not allowed in X509Data")
             if x.tag == _X509_CERT:
-                try:
-                    certs.append(decode_base64_strict(_leaf_text(x)))
-                except ValueError:
-                    raise SignatureProfileViolation("X509Certificate is not base64") from None
+                certs.append(_certificate_der(_leaf_text(x)))
     return tuple(certs)
+
+
+def _certificate_der(text: str) -> bytes:
+    der = _CERT_CACHE.get(text)
+    if der is None:
+        try:
+            der = decode_base64_strict(text)
+        except ValueError:
+            raise SignatureProfileViolation("X509Certificate is not base64") from None
+        if len(_CERT_CACHE) >= _CERT_CACHE_MAX:
+            _CERT_CACHE.clear()
+        _CERT_CACHE[text] = der
+    return der

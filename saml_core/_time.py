@@ -16,11 +16,26 @@ _DATETIME = re.compile(
 )
 
 
+# text -> parsed instant, for texts that parsed (bounded; one message repeats its instants several times)
+_PARSED: dict[str, datetime] = {}
+_PARSED_MAX = 256
+
+
 def parse_instant(value: str) -> datetime:
     """Parse an xs:dateTime that carries a zone; extra fractional digits are truncated to microseconds.
 
     Anything else (no zone, lowercase ``z``, month 13, second 60, year 0000, empty) raises MalformedXML.
     """
+    moment = _PARSED.get(value)
+    if moment is None:
+        moment = _parse_instant(value)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[value] = moment
+    return moment
+
+
+def _parse_instant(value: str) -> datetime:
     text = value.strip()
     match = _DATETIME.fullmatch(text)
     if match is None:
@@ -28,8 +43,13 @@ def parse_instant(value: str) -> datetime:
     frac = (match["frac"] or "")[:6].ljust(6, "0")
     try:
         naive = datetime(
-            int(match["y"]), int(match["mo"]), int(match["d"]),
-            int(match["h"]), int(match["mi"]), int(match["s"]), int(frac),
+            int(match["y"]),
+            int(match["mo"]),
+            int(match["d"]),
+            int(match["h"]),
+            int(match["mi"]),
+            int(match["s"]),
+            int(frac),
         )
     except ValueError as exc:
         raise MalformedXML(f"invalid date or time: {text[:64]!r}") from exc

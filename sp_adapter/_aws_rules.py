@@ -48,7 +48,6 @@ class AwsPartition:
     default_region: str
 
 
-
 PARTITIONS: Mapping[str, AwsPartition] = MappingProxyType(
     {
         name: AwsPartition(

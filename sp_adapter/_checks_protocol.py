@@ -39,6 +39,20 @@ from ._errors import mismatch_message
 from ._policy import Policy
 
 _XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+_SAML_AUDIENCE = NS.saml("Audience")
+_SAML_AUDIENCE_RESTRICTION = NS.saml("AudienceRestriction")
+_SAML_AUTHN_STATEMENT = NS.saml("AuthnStatement")
+_SAML_CONDITIONS = NS.saml("Conditions")
+_SAML_ENCRYPTED_ID = NS.saml("EncryptedID")
+_SAML_ISSUER = NS.saml("Issuer")
+_SAML_NAME_ID = NS.saml("NameID")
+_SAML_ONE_TIME_USE = NS.saml("OneTimeUse")
+_SAML_PROXY_RESTRICTION = NS.saml("ProxyRestriction")
+_SAML_SUBJECT = NS.saml("Subject")
+_SAML_SUBJECT_CONFIRMATION = NS.saml("SubjectConfirmation")
+_SAML_SUBJECT_CONFIRMATION_DATA = NS.saml("SubjectConfirmationData")
+_SAMLP_STATUS = NS.samlp("Status")
+_SAMLP_STATUS_CODE = NS.samlp("StatusCode")
 
 
 def uri(value: str) -> str:
@@ -65,8 +79,8 @@ def _instant(node: Element, attribute: str) -> datetime | None:
 
 def check_status(response: Element) -> None:
     """R42: exactly one Status whose top-level StatusCode is Success, with no nested StatusCode."""
-    statuses = _children(response, NS.samlp("Status"))
-    codes = _children(statuses[0], NS.samlp("StatusCode")) if len(statuses) == 1 else []
+    statuses = _children(response, _SAMLP_STATUS)
+    codes = _children(statuses[0], _SAMLP_STATUS_CODE) if len(statuses) == 1 else []
     if len(codes) != 1:
         raise StatusNotSuccess("the response must carry exactly one Status with one StatusCode")
     value = codes[0].get("Value", "")
@@ -89,7 +103,7 @@ def _issuer_value(node: Element, where: str) -> str:
 
 def check_issuers(response: Element, assertion: Element, trusted_issuer: str) -> str:
     """R43, R32: the Assertion Issuer is the entity whose key verified; the Response Issuer, if any, too."""
-    issuers = _children(assertion, NS.saml("Issuer"))
+    issuers = _children(assertion, _SAML_ISSUER)
     if len(issuers) != 1:
         raise IssuerMismatch("the Assertion has no Issuer", expected=(trusted_issuer,))
     issuer = _issuer_value(issuers[0], "Assertion")
@@ -99,7 +113,7 @@ def check_issuers(response: Element, assertion: Element, trusted_issuer: str) ->
             expected=(trusted_issuer,),
             actual=issuer,
         )
-    outer = _one(response, NS.saml("Issuer"))
+    outer = _one(response, _SAML_ISSUER)
     if outer is not None:
         value = _issuer_value(outer, "Response")
         if value != trusted_issuer:
@@ -153,12 +167,12 @@ def check_subject(
 ) -> Subject:
     """R45: one non-empty NameID (or EncryptedID), one bearer SubjectConfirmation with Recipient and
     NotOnOrAfter and no NotBefore."""
-    subject = _one(assertion, NS.saml("Subject"))
+    subject = _one(assertion, _SAML_SUBJECT)
     if subject is None:
         raise SubjectConfirmationInvalid("the Assertion must have exactly one Subject")
     recipients, skew = policy.recipients, policy.clock_skew
     name_id = _name_id(subject, decrypt_keys, policy.audiences)
-    confirmations = _children(subject, NS.saml("SubjectConfirmation"))
+    confirmations = _children(subject, _SAML_SUBJECT_CONFIRMATION)
     if len(confirmations) != 1:
         raise SubjectConfirmationInvalid(
             f"exactly one SubjectConfirmation is required, found {len(confirmations)}"
@@ -168,7 +182,7 @@ def check_subject(
         raise SubjectConfirmationInvalid(
             f"SubjectConfirmation Method {confirmation.get('Method', '')[:120]!r} is not bearer"
         )
-    data = _one(confirmation, NS.saml("SubjectConfirmationData"))
+    data = _one(confirmation, _SAML_SUBJECT_CONFIRMATION_DATA)
     if data is None:
         raise SubjectConfirmationInvalid("the bearer SubjectConfirmation has no SubjectConfirmationData")
     if data.get("NotBefore") is not None:
@@ -195,8 +209,8 @@ def _name_id(
 ) -> tuple[str, str | None]:
     """R45, R41: exactly one NameID, or one EncryptedID that decrypts to exactly one NameID; non-empty.
     H15: an SPNameQualifier, when present, names one of our audiences."""
-    plain = _children(subject, NS.saml("NameID"))
-    encrypted = _children(subject, NS.saml("EncryptedID"))
+    plain = _children(subject, _SAML_NAME_ID)
+    encrypted = _children(subject, _SAML_ENCRYPTED_ID)
     if len(plain) + len(encrypted) != 1:
         raise SubjectConfirmationInvalid("the Subject must have exactly one NameID")
     node = plain[0] if plain else _decrypt_name_id(encrypted[0], decrypt_keys)
@@ -214,7 +228,7 @@ def _decrypt_name_id(encrypted: Element, keys: Sequence[KeyPair]) -> Element:
         node = decrypt_element(encrypted, list(keys))
     except SAMLError as exc:
         raise DecryptionError(detail=f"EncryptedID: {exc.code}: {exc.detail}") from None
-    if node.tag != NS.saml("NameID") or len(node):
+    if node.tag != _SAML_NAME_ID or len(node):
         raise DecryptionError(detail="EncryptedID did not decrypt to one NameID")
     return node
 
@@ -229,13 +243,13 @@ class Conditions:
     one_time_use: bool
 
 
-_IGNORED_CONDITIONS = frozenset({NS.saml("ProxyRestriction")})
+_IGNORED_CONDITIONS = frozenset({_SAML_PROXY_RESTRICTION})
 
 
 def check_conditions(assertion: Element, audiences: Sequence[str], now: datetime, skew: int) -> Conditions:
     """R46: one Conditions; the time window; every AudienceRestriction names an allowed audience; no unknown
     Condition; OneTimeUse is reported (the replay gate honours it)."""
-    conditions = _one(assertion, NS.saml("Conditions"))
+    conditions = _one(assertion, _SAML_CONDITIONS)
     if conditions is None:
         raise AudienceMismatch(
             "the Assertion has no Conditions, so no AudienceRestriction", expected=tuple(audiences)
@@ -245,9 +259,9 @@ def check_conditions(assertion: Element, audiences: Sequence[str], now: datetime
     restrictions = 0
     one_time_use = False
     for condition in conditions:
-        if condition.tag == NS.saml("AudienceRestriction"):
+        if condition.tag == _SAML_AUDIENCE_RESTRICTION:
             restrictions += 1
-            values = [uri(text_of(node)) for node in condition if node.tag == NS.saml("Audience")]
+            values = [uri(text_of(node)) for node in condition if node.tag == _SAML_AUDIENCE]
             seen.extend(value for value in values if value not in seen)
             if not any(value in audiences for value in values):
                 raise AudienceMismatch(
@@ -255,7 +269,7 @@ def check_conditions(assertion: Element, audiences: Sequence[str], now: datetime
                     expected=tuple(audiences),
                     actual=tuple(values),
                 )
-        elif condition.tag == NS.saml("OneTimeUse"):
+        elif condition.tag == _SAML_ONE_TIME_USE:
             one_time_use = True
         elif condition.tag not in _IGNORED_CONDITIONS:
             kind = condition.get(_XSI_TYPE) or str(condition.tag)
@@ -296,7 +310,7 @@ def check_issue_instants(
 
 def check_authn_statements(assertion: Element, now: datetime, skew: int) -> str | None:
     """R50: at least one AuthnStatement; R47: SessionNotOnOrAfter lies in the future. Returns SessionIndex."""
-    statements = _children(assertion, NS.saml("AuthnStatement"))
+    statements = _children(assertion, _SAML_AUTHN_STATEMENT)
     if not statements:
         raise MalformedMessage("the Assertion has no AuthnStatement (web browser SSO profile)")
     for statement in statements:

@@ -45,8 +45,10 @@ def _decryption_keys(options: dict[str, Any]) -> dict[str, tuple[KeyPair, ...]]:
         name, sep, path = spec.partition("=")
         if not sep or not name or not path:
             raise ConfigError(f"--provider-key wants NAME_OR_ARN=PRIVATE_KEY_PEM, not {spec!r}")
-        arn = name if name.startswith("arn:") else (
-            f"arn:{options['partition']}:iam::{options['account']}:saml-provider/{name}"
+        arn = (
+            name
+            if name.startswith("arn:")
+            else (f"arn:{options['partition']}:iam::{options['account']}:saml-provider/{name}")
         )
         with open(path, "rb") as handle:
             key = KeyPair.from_private_pem(handle.read())

@@ -267,8 +267,9 @@ def canonical(node: Element, *, exclusive: bool = True) -> bytes:
             c.tail = tail
 
 
-def resign(sig: Element, keys: KeyPair | None = None, *, digest_of: bytes | None = None,
-           hash_name: str = "sha256") -> Element:
+def resign(
+    sig: Element, keys: KeyPair | None = None, *, digest_of: bytes | None = None, hash_name: str = "sha256"
+) -> Element:
     """Fixture mode for shapes ``sign_enveloped`` cannot make: set DigestValue(s) to ``digest_of`` when given,
     then recompute SignatureValue over exc-c14n(SignedInfo) with the IdP's RSA key (PKCS#1 v1.5)."""
     import hashlib

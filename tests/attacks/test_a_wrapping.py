@@ -367,8 +367,12 @@ def test_a14_logout_response_signature_reused() -> None:
 
 def test_a14_response_for_another_sp() -> None:
     # genuine and intact, but issued to another SP: the audience and recipient say so
-    other = fx.f0("RA", destination="https://other-sp.example/acs", recipient="https://other-sp.example/acs",
-                  audiences=("https://other-sp.example/",))
+    other = fx.f0(
+        "RA",
+        destination="https://other-sp.example/acs",
+        recipient="https://other-sp.example/acs",
+        audiences=("https://other-sp.example/",),
+    )
     k.reject(other, k.RECIPIENT)
 
 
@@ -404,7 +408,7 @@ def test_a15_confusable_id_attribute_alone_is_still_a_duplicate() -> None:
 
 def test_a15_attlist_id_declaration() -> None:
     data = k.dump(k.signed("A"))
-    prolog = b'<!DOCTYPE samlp:Response [<!ATTLIST Evil foo ID #IMPLIED>]>'
+    prolog = b"<!DOCTYPE samlp:Response [<!ATTLIST Evil foo ID #IMPLIED>]>"
     k.reject(prolog + data.replace(b"<samlp:Status>", b'<samlp:Status><Evil foo="_A"/>', 1), k.DTD)
 
 

@@ -21,8 +21,14 @@ REGISTERED = "admin@victim.example.attacker.example"
 def _text_nodes(data: bytes) -> list[bytes]:
     """Every distinct text node of a serialised F0 (NameID, Issuer, Audience, AttributeValues, ...)."""
     tree = fx.parse(data)
-    texts = {node.text.encode() for node in tree.iter() if isinstance(node.tag, str) and node.text
-             and node.text.strip() and not node.tag.startswith("{" + NS.DS)}
+    texts = {
+        node.text.encode()
+        for node in tree.iter()
+        if isinstance(node.tag, str)
+        and node.text
+        and node.text.strip()
+        and not node.tag.startswith("{" + NS.DS)
+    }
     return sorted(texts)
 
 
@@ -62,8 +68,9 @@ def test_b2_processing_instruction_splits_text() -> None:
 
 def test_b2_cdata_splits_text() -> None:
     data = fx.f0("RA", name_id=REGISTERED)
-    case = data.replace(b">admin@victim.example.attacker.example<",
-                        b">admin@victim.example<![CDATA[.attacker.example]]><")
+    case = data.replace(
+        b">admin@victim.example.attacker.example<", b">admin@victim.example<![CDATA[.attacker.example]]><"
+    )
     k.reject(case, k.UNSIGNED)
 
 

@@ -377,8 +377,10 @@ def _void_c14n_case(with_doctype: bool) -> bytes:
         b"<saml:Assertion ", b'<saml:Assertion xmlns:example="http://example.com\xc2\x80" ', 1
     )
     if with_doctype:
-        dtd = (b'<!DOCTYPE Response [<!ATTLIST Signature xmlns CDATA #FIXED '
-               b'"http://www.w3.org/2000/09/xmldsig#">]>')
+        dtd = (
+            b"<!DOCTYPE Response [<!ATTLIST Signature xmlns CDATA #FIXED "
+            b'"http://www.w3.org/2000/09/xmldsig#">]>'
+        )
         data = dtd + data
     return data
 
@@ -435,11 +437,15 @@ def test_d12_whitespace_inside_values_is_a_control() -> None:
 def test_d13_signature_in_another_namespace(form: str) -> None:
     data = fx.f0("A")
     replacement = {
-        "no-namespace": (b'<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#">',
-                         b'<Signature xmlns="http://www.w3.org/2000/09/xmldsig#-not">'),
+        "no-namespace": (
+            b'<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#">',
+            b'<Signature xmlns="http://www.w3.org/2000/09/xmldsig#-not">',
+        ),
         "fake-namespace": (b'xmlns:ds="http://www.w3.org/2000/09/xmldsig#"', b'xmlns:ds="http://evil/"'),
-        "lookalike-namespace": (b'xmlns:ds="http://www.w3.org/2000/09/xmldsig#"',
-                                b'xmlns:ds="http://www.w3.org/2000/09/xmldsig"'),
+        "lookalike-namespace": (
+            b'xmlns:ds="http://www.w3.org/2000/09/xmldsig#"',
+            b'xmlns:ds="http://www.w3.org/2000/09/xmldsig"',
+        ),
     }[form]
     data = k.replace_bytes(data, *replacement)
     if form == "no-namespace":

@@ -38,9 +38,17 @@ from tests.sp_adapter import _fixtures as fx
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 
 
-def _cert(subject_key: rsa.RSAPrivateKey, issuer_key: rsa.RSAPrivateKey, *, subject: x509.Name,
-          issuer: x509.Name, serial: int, ca: bool = False, not_before: dt.datetime | None = None,
-          not_after: dt.datetime | None = None) -> x509.Certificate:
+def _cert(
+    subject_key: rsa.RSAPrivateKey,
+    issuer_key: rsa.RSAPrivateKey,
+    *,
+    subject: x509.Name,
+    issuer: x509.Name,
+    serial: int,
+    ca: bool = False,
+    not_before: dt.datetime | None = None,
+    not_after: dt.datetime | None = None,
+) -> x509.Certificate:
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
@@ -78,8 +86,15 @@ def _ca_issued() -> KeyPair:
 def _every_field_copied() -> KeyPair:
     genuine = x509.load_pem_x509_certificate(fx.idp_keys().cert_pem)
     key = _rsa()
-    cert = _cert(key, key, subject=genuine.subject, issuer=genuine.issuer, serial=genuine.serial_number,
-                 not_before=genuine.not_valid_before_utc, not_after=genuine.not_valid_after_utc)
+    cert = _cert(
+        key,
+        key,
+        subject=genuine.subject,
+        issuer=genuine.issuer,
+        serial=genuine.serial_number,
+        not_before=genuine.not_valid_before_utc,
+        not_after=genuine.not_valid_after_utc,
+    )
     return _keypair(key, cert)
 
 
@@ -176,8 +191,9 @@ def test_e4_retrieval_method(uri: str, no_network: list[str]) -> None:
     tree = k.evil(k.unsigned())
     sig = sign_enveloped(k.assertion(tree), fx.attacker_keys(), include_certificate=False)
     key_info = etree.SubElement(sig, k.ds("KeyInfo"))
-    etree.SubElement(key_info, k.ds("RetrievalMethod"), URI=uri,
-                     Type="http://www.w3.org/2000/09/xmldsig#X509Data")
+    etree.SubElement(
+        key_info, k.ds("RetrievalMethod"), URI=uri, Type="http://www.w3.org/2000/09/xmldsig#X509Data"
+    )
     k.reject(k.dump(tree), k.PROFILE)
 
 
@@ -365,8 +381,9 @@ def _set_rs(tree: etree._Element, value: bytes) -> bytes:
 
 
 def _rs(tree: etree._Element) -> tuple[int, int]:
-    raw = base64.b64decode("".join((k.child(k.signature(k.assertion(tree)), k.ds("SignatureValue")).text
-                                    or "").split()))
+    raw = base64.b64decode(
+        "".join((k.child(k.signature(k.assertion(tree)), k.ds("SignatureValue")).text or "").split())
+    )
     return int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
 
 
@@ -433,9 +450,18 @@ def test_e10_encryption_key_never_verifies() -> None:
 def test_e10_expired_certificate_is_a_control() -> None:
     key = _rsa()
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "f0-idp-expired")])
-    expired = _keypair(key, _cert(key, key, subject=name, issuer=name, serial=9,
-                                  not_before=fx.NOW - dt.timedelta(days=400),
-                                  not_after=fx.NOW - dt.timedelta(days=35)))
+    expired = _keypair(
+        key,
+        _cert(
+            key,
+            key,
+            subject=name,
+            issuer=name,
+            serial=9,
+            not_before=fx.NOW - dt.timedelta(days=400),
+            not_after=fx.NOW - dt.timedelta(days=35),
+        ),
+    )
     k.accept(k.sign(k.unsigned(), "RA", keys=expired), trust=fx.trust(expired))
 
 
