@@ -267,19 +267,21 @@ def check_unique_ids(root: Element) -> dict[str, Element]:
     """R12: every ID-like attribute is unique, unprefixed and an NCName. Returns ID -> element."""
     seen: dict[str, Element] = {}
     for node in root.iter(etree.Element):
-        if not len(node.attrib):
+        attrib = node.attrib
+        if not attrib:
             continue
-        for raw_name in node.keys():
-            name = str(raw_name)
+        for name in attrib:
             if name in _ID_NAMES:
                 local = name
+            elif name[0] != "{":
+                continue
             elif name == _XML_ID:
                 local = "xml:id"
-            elif name[0] == "{" and name.rsplit("}", 1)[1] in _ID_NAMES:
+            elif name[name.index("}") + 1 :] in _ID_NAMES:
                 raise SignatureProfileViolation(f"namespaced ID attribute {name!r} is not allowed")
             else:
                 continue
-            value = str(node.get(name))
+            value = attrib[name]
             if not is_ncname(value):
                 raise SignatureProfileViolation(f"{local} value {value[:80]!r} is not an NCName")
             if value in seen:

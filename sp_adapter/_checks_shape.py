@@ -60,12 +60,13 @@ def check_shape(root: Element, *, require_signed_assertion: bool) -> Shape:
         raise NotAResponse(f"the document element is {_name(root)}, not samlp:Response")
     id_map = check_unique_ids(root)
     ids = frozenset(id_map)
-    single = _single_assertion(root)
+    found = _StructuralNodes(root)
+    single = _single_assertion(root, found)
     response_signature = _placed_signature(root)
     is_plain = single.tag == ASSERTION
     assertion_signature = _placed_signature(single) if is_plain else None
-    _check_signature_positions(root, (response_signature, assertion_signature))
-    check_saml_caps(root)
+    _check_signature_positions(found.signatures, (response_signature, assertion_signature))
+    _check_saml_caps(found.attributes, found.audiences)
     validate_schema(root, "protocol")
     _check_versions(root, single if is_plain else None)
     if is_plain and assertion_signature is None:
@@ -84,6 +85,32 @@ def check_shape(root: Element, *, require_signed_assertion: bool) -> Shape:
     )
 
 
+class _StructuralNodes:
+    """Every Assertion, EncryptedAssertion, Advice, ds:Signature, Attribute and Audience in a document, found
+    by one C-level walk (lxml filters the tags), in document order. Positions only, never identity."""
+
+    __slots__ = ("advice", "assertions", "attributes", "audiences", "signatures")
+
+    def __init__(self, root: Element) -> None:
+        self.assertions: list[Element] = []
+        self.advice: list[Element] = []
+        self.signatures: list[Element] = []
+        self.attributes: list[Element] = []
+        self.audiences = 0
+        for node in root.iter(ASSERTION, ENCRYPTED_ASSERTION, ADVICE, SIGNATURE, ATTRIBUTE, AUDIENCE):
+            tag = node.tag
+            if tag == SIGNATURE:
+                self.signatures.append(node)
+            elif tag == ATTRIBUTE:
+                self.attributes.append(node)
+            elif tag == AUDIENCE:
+                self.audiences += 1
+            elif tag == ADVICE:
+                self.advice.append(node)
+            else:
+                self.assertions.append(node)
+
+
 def check_decrypted_shape(assertion: Element, outer_ids: frozenset[str]) -> Element | None:
     """R39: the plaintext's root is one saml:Assertion; R12-R14 again, IDs unique across both documents.
 
@@ -99,25 +126,24 @@ def check_decrypted_shape(assertion: Element, outer_ids: frozenset[str]) -> Elem
         )
     _no_nested_assertions(assertion)
     signature = _placed_signature(assertion)
-    _check_signature_positions(assertion, (signature,))
+    _check_signature_positions(list(assertion.iter(SIGNATURE)), (signature,))
     check_saml_caps(assertion)
     validate_schema(assertion, "assertion")
     _check_versions(None, assertion)
     return signature
 
 
-def _single_assertion(root: Element) -> Element:
+def _single_assertion(root: Element, found: _StructuralNodes) -> Element:
     """R13: exactly one Assertion or EncryptedAssertion, a direct child of the root; no Advice anywhere."""
-    found = [node for node in root.iter(ASSERTION, ENCRYPTED_ASSERTION)]
-    direct = [node for node in found if node.getparent() is root]
-    if len(found) != 1 or len(direct) != 1:
+    assertions = found.assertions
+    if len(assertions) != 1 or assertions[0].getparent() is not root:
         raise AssertionCount(
-            f"the response must carry exactly one assertion as a child of Response; found {len(found)}",
-            found=len(found),
+            f"the response must carry exactly one assertion as a child of Response; found {len(assertions)}",
+            found=len(assertions),
         )
-    if next(root.iter(ADVICE), None) is not None:
-        raise AssertionCount("saml:Advice is not accepted (it can smuggle assertions)", found=len(found))
-    return direct[0]
+    if found.advice:
+        raise AssertionCount("saml:Advice is not accepted (it can smuggle assertions)", found=1)
+    return assertions[0]
 
 
 def _no_nested_assertions(assertion: Element) -> None:
@@ -137,9 +163,9 @@ def _placed_signature(parent: Element) -> Element | None:
     return None
 
 
-def _check_signature_positions(root: Element, allowed: tuple[Element | None, ...]) -> None:
+def _check_signature_positions(signatures: list[Element], allowed: tuple[Element | None, ...]) -> None:
     """R14, R16: every ds:Signature in the document is one of the allowed, placed ones."""
-    for signature in root.iter(SIGNATURE):
+    for signature in signatures:
         if not any(signature is placed for placed in allowed):
             parent = signature.getparent()
             where = _name(parent) if parent is not None else "the document"
@@ -148,16 +174,20 @@ def _check_signature_positions(root: Element, allowed: tuple[Element | None, ...
 
 def check_saml_caps(root: Element) -> None:
     """R7, the SAML-level caps: Attributes, AttributeValues per Attribute, Audiences."""
-    attributes = 0
-    for attribute in root.iter(ATTRIBUTE):
-        attributes += 1
-        if attributes > MAX_ATTRIBUTES:
-            raise MessageTooLarge(f"more than {MAX_ATTRIBUTES} saml:Attribute elements")
-        if sum(1 for child in attribute if child.tag == ATTRIBUTE_VALUE) > MAX_ATTRIBUTE_VALUES:
+    _check_saml_caps(list(root.iter(ATTRIBUTE)), sum(1 for _ in root.iter(AUDIENCE)))
+
+
+def _check_saml_caps(attributes: list[Element], audiences: int) -> None:
+    if len(attributes) > MAX_ATTRIBUTES:
+        raise MessageTooLarge(f"more than {MAX_ATTRIBUTES} saml:Attribute elements")
+    for attribute in attributes:
+        if len(attribute) > MAX_ATTRIBUTE_VALUES and (
+            sum(1 for child in attribute if child.tag == ATTRIBUTE_VALUE) > MAX_ATTRIBUTE_VALUES
+        ):
             raise MessageTooLarge(
                 f"more than {MAX_ATTRIBUTE_VALUES} AttributeValue elements in one Attribute"
             )
-    if sum(1 for _ in root.iter(AUDIENCE)) > MAX_AUDIENCES:
+    if audiences > MAX_AUDIENCES:
         raise MessageTooLarge(f"more than {MAX_AUDIENCES} Audience elements")
 
 
