@@ -15,8 +15,6 @@ because exclusive c14n emits only the namespaces the subtree itself uses. The in
 
 from __future__ import annotations
 
-import copy
-
 from lxml import etree
 
 from ._xml import Element
@@ -56,7 +54,7 @@ def _private_root(node: Element, method: Transform, prefixes: tuple[str, ...]) -
     """exc-c14n without a PrefixList emits only the namespaces the subtree uses, which a deep copy keeps (and
     the copy is the root of its own document); everything else needs every in-scope declaration."""
     if method is Transform.EXC_C14N and not prefixes:
-        return copy.deepcopy(node)
+        return node.__copy__()  # lxml's copy is deep; this skips copy.deepcopy's dispatch
     return _standalone(node, method)
 
 

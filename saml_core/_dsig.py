@@ -238,7 +238,7 @@ def verify_enveloped(
     signed_info = canonicalize_received(info.signature[0], info.c14n, info.c14n_prefixes)
     verified_by = _verify_with_keys(info, candidates, signed_info)
     canonical = canonicalize_enveloped(element, info.signature, info.ref_c14n, info.ref_prefixes)
-    expected = hashlib.new(info.digest.hashlib_name, canonical).digest()
+    expected = _HASHES[info.digest](canonical).digest()
     if not hmac.compare_digest(expected, info.digest_value):
         raise SignatureInvalid(
             "digest mismatch", detail="the canonical form does not match the signed digest"
@@ -336,6 +336,12 @@ def _verify_value(info: SignatureInfo, key: TrustedKey, signed_info: bytes) -> b
 
 
 _PKCS1V15 = padding.PKCS1v15()
+_HASHES = {
+    DigestMethod.SHA1: hashlib.sha1,
+    DigestMethod.SHA256: hashlib.sha256,
+    DigestMethod.SHA384: hashlib.sha384,
+    DigestMethod.SHA512: hashlib.sha512,
+}
 _VERIFY_HASH: dict[SignatureMethod, type[hashes.HashAlgorithm]] = {
     SignatureMethod.RSA_SHA1: hashes.SHA1,
     SignatureMethod.RSA_SHA256: hashes.SHA256,

@@ -13,6 +13,7 @@ Invariants this module owns:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -60,10 +61,14 @@ class Verified:
 
 def _signature_policy(policy: Policy, entry: TrustEntry) -> SignaturePolicy:
     """Either side may opt in (an explicit act): SHA-1, or an RSA floor under 2048 (R21, R22)."""
-    return SignaturePolicy(
-        allow_sha1=policy.allow_sha1 or entry.allow_sha1,
-        min_rsa_bits=min(policy.min_rsa_bits, entry.min_rsa_bits),
+    return _signature_policy_for(
+        policy.allow_sha1 or entry.allow_sha1, min(policy.min_rsa_bits, entry.min_rsa_bits)
     )
+
+
+@functools.lru_cache(maxsize=64)
+def _signature_policy_for(allow_sha1: bool, min_rsa_bits: int) -> SignaturePolicy:
+    return SignaturePolicy(allow_sha1=allow_sha1, min_rsa_bits=min_rsa_bits)
 
 
 def _issuer_text(parent: Element | None) -> str | None:

@@ -39,6 +39,9 @@ from ._errors import mismatch_message
 from ._policy import Policy
 
 _XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
+_SUCCESS = StatusCode.SUCCESS.value
+_ENTITY_FORMAT = NameIDFormat.ENTITY.value
+_BEARER = ConfirmationMethod.BEARER.value
 _SAML_AUDIENCE = NS.saml("Audience")
 _SAML_AUDIENCE_RESTRICTION = NS.saml("AudienceRestriction")
 _SAML_AUTHN_STATEMENT = NS.saml("AuthnStatement")
@@ -84,7 +87,7 @@ def check_status(response: Element) -> None:
     if len(codes) != 1:
         raise StatusNotSuccess("the response must carry exactly one Status with one StatusCode")
     value = codes[0].get("Value", "")
-    if value != StatusCode.SUCCESS.value:
+    if value != _SUCCESS:
         raise StatusNotSuccess(f"the IdP returned status {value[:200]!r}", status=value)
     if len(codes[0]):
         raise StatusNotSuccess("a nested StatusCode under Success is not accepted", status=value)
@@ -94,7 +97,7 @@ def check_status(response: Element) -> None:
 
 
 def _issuer_value(node: Element, where: str) -> str:
-    if node.get("Format") not in (None, NameIDFormat.ENTITY.value):
+    if node.get("Format") not in (None, _ENTITY_FORMAT):
         raise IssuerMismatch(
             f"the {where} Issuer Format must be the entity format, not {node.get('Format')!r}"
         )
@@ -178,7 +181,7 @@ def check_subject(
             f"exactly one SubjectConfirmation is required, found {len(confirmations)}"
         )
     confirmation = confirmations[0]
-    if confirmation.get("Method") != ConfirmationMethod.BEARER.value:
+    if confirmation.get("Method") != _BEARER:
         raise SubjectConfirmationInvalid(
             f"SubjectConfirmation Method {confirmation.get('Method', '')[:120]!r} is not bearer"
         )
