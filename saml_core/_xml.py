@@ -185,14 +185,15 @@ def _check_parsed(root: Element, body: bytes, limits: XMLLimits) -> None:
     URIs come from iterwalk's ``start-ns`` events alone. Anything the bounds do not settle takes the walk.
     """
     size = len(body)
-    declarations = [uri for _, (_, uri) in etree.iterwalk(root, events=("start-ns",))]
-    if (
-        size > limits.max_text
-        or (size > limits.max_elements and body.count(b"<") > limits.max_elements)
-        or len(declarations) > limits.max_namespaces
-    ):
+    if size > limits.max_text or (size > limits.max_elements and body.count(b"<") > limits.max_elements):
         check_tree(root, limits, source_size=size)
         return
+    declarations: list[str] = []
+    for _, (_, namespace_uri) in etree.iterwalk(root, events=("start-ns",)):
+        declarations.append(namespace_uri)
+        if len(declarations) > limits.max_namespaces:
+            check_tree(root, limits, source_size=size)
+            return
     _refuse_special_nodes(root)
     if _depth_probe(limits.max_depth)(root):
         raise TooLarge(f"element nesting deeper than {limits.max_depth}")

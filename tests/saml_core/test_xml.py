@@ -183,6 +183,19 @@ def test_r7_control_32_namespace_declarations_parse() -> None:
     assert len(parse_xml(b"<a" + decls + b"/>").nsmap) == 32
 
 
+def test_r7_control_namespace_declarations_spread_over_elements_parse() -> None:
+    # 40 declarations in all, 20 per element: more than one element may carry, so the exact walk decides
+    first = b"".join(b' xmlns:a%d="urn:a:%d"' % (i, i) for i in range(20))
+    second = b"".join(b' xmlns:b%d="urn:b:%d"' % (i, i) for i in range(20))
+    root = parse_xml(b"<r" + first + b"><c" + second + b"/></r>")
+    assert len(root[0].nsmap) == 40
+
+
+def test_r7_33_namespace_declarations_on_one_element_among_many_rejected() -> None:
+    decls = b"".join(b' xmlns:p%d="urn:x:%d"' % (i, i) for i in range(33))
+    rejected(b'<r xmlns:q="urn:q"><c' + decls + b"/></r>", "too_large")
+
+
 def test_r7_33_namespace_declarations_rejected() -> None:
     decls = b"".join(b' xmlns:p%d="urn:x:%d"' % (i, i) for i in range(33))
     rejected(b"<a" + decls + b"/>", "too_large")
