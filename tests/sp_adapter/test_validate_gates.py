@@ -519,3 +519,22 @@ def test_r49_entries_live_until_the_latest_end_plus_skew() -> None:
 
     assert [key for key, _ in recorder.calls] == [f"assertion:{fx.IDP}#_A", f"response:{fx.IDP}#_R"]
     assert {expires for _, expires in recorder.calls} == {fx.NOW + timedelta(minutes=5, seconds=180)}
+
+
+@pytest.mark.parametrize("raw", [b"ABC", b"ABCD", b"ABCDE", b"<x/>" * 100, b"<x/>" * 100 + b"!"])
+def test_r2_every_padding_length_refuses_set_unused_bits(raw: bytes) -> None:
+    from sp_adapter._checks_transport import strict_b64decode
+
+    good = base64.b64encode(raw)
+    assert strict_b64decode(good) == raw
+    assert strict_b64decode(good[:-4] + b"\r\n" + good[-4:] + b"\n") == raw  # line breaks are not bits
+    pad = len(good) - len(good.rstrip(b"="))
+    if pad == 0:
+        return  # a full last quantum has no unused bits
+    alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    last = good[-pad - 1]
+    twisted = good[: -pad - 1] + bytes([alphabet[alphabet.index(last) + 1]]) + good[-pad:]
+    assert base64.b64decode(twisted) == raw  # a lenient decoder reads the same bytes
+    with pytest.raises(ValidationError) as info:
+        strict_b64decode(twisted)
+    assert info.value.code == "malformed_xml"
