@@ -54,7 +54,8 @@ def _private_root(node: Element, method: Transform, prefixes: tuple[str, ...]) -
     """exc-c14n without a PrefixList emits only the namespaces the subtree uses, which a deep copy keeps (and
     the copy is the root of its own document); everything else needs every in-scope declaration."""
     if method is Transform.EXC_C14N and not prefixes:
-        return node.__copy__()  # lxml's copy is deep; this skips copy.deepcopy's dispatch
+        copied: Element = node.__copy__()  # type: ignore[attr-defined]  # deep, without copy.deepcopy's dispatch
+        return copied
     return _standalone(node, method)
 
 

@@ -11,10 +11,10 @@ Invariants this module owns:
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
 from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lxml import etree
@@ -204,10 +204,17 @@ def _check_parsed(root: Element, body: bytes, limits: XMLLimits) -> None:
         _check_namespace_uri(namespace_uri)
 
 
-@functools.cache
 def _depth_probe(max_depth: int) -> etree.XPath:
-    """True when some element sits deeper than ``max_depth`` (a constant path; it selects nothing read)."""
-    return etree.XPath("boolean(/*" + "/*" * max_depth + ")")
+    """True when some element sits deeper than ``max_depth`` (a constant path; it selects nothing read).
+
+    Compiled once per thread and depth, like the parser: an lxml XPath object serialises its callers."""
+    probes: dict[int, etree.XPath] | None = getattr(_local, "depth_probes", None)
+    if probes is None:
+        probes = _local.depth_probes = {}
+    probe = probes.get(max_depth)
+    if probe is None:
+        probe = probes[max_depth] = etree.XPath("boolean(/*" + "/*" * max_depth + ")")
+    return probe
 
 
 def _refuse_special_nodes(root: Element) -> None:
@@ -268,7 +275,8 @@ def check_unique_ids(root: Element) -> dict[str, Element]:
     """R12: every ID-like attribute is unique, unprefixed and an NCName. Returns ID -> element."""
     seen: dict[str, Element] = {}
     for node in root.iter(etree.Element):
-        attrib = node.attrib
+        # a parsed tree's attribute names and values are str (lxml-stubs also allow bytes)
+        attrib: Mapping[str, str] = node.attrib  # type: ignore[assignment]
         if not attrib:
             continue
         for name in attrib:
