@@ -1,4 +1,4 @@
-"""saml_core sign/verify throughput next to raw python-xmlsec and raw ``cryptography``, in one process.
+"""saml_core sign/verify throughput next to raw python-xmlsec, raw ``cryptography`` and signxml, one process.
 
     .venv/bin/python bench/bench_core.py                 # 1.5 s of CPU per case, ~12 s in all
     .venv/bin/python bench/bench_core.py --seconds 0.5   # quicker, noisier
@@ -7,10 +7,11 @@
 
 Same document (a signed-Assertion AWS Response), same RSA-2048 key, every key loaded ONCE before timing:
 
-* saml_core: ``sign_enveloped`` / ``verify_enveloped`` (profile gate, ID checks, xmlsec, our own c14n +
-  digest check, re-parse of the canonical bytes).
+* saml_core: ``sign_enveloped`` / ``verify_enveloped`` (profile gate, ID checks, our own c14n, xmlsec for
+  signing and ``cryptography`` for SignatureValue checks, digest check, re-parse of the canonical bytes).
 * python-xmlsec: the bare template + ``SignatureContext.sign`` / ``verify`` that saml_core wraps.
 * cryptography: RSA-SHA256 PKCS#1 v1.5 sign / verify of the Assertion's canonical bytes (the floor: no XML).
+* signxml (verify only): ``XMLVerifier().verify`` of the signed bytes with the certificate pinned.
 
 Sign cases include a deep copy of the unsigned tree (signing is in place), in every column alike. Costs are
 CPU time per operation, the cases interleaved in rounds. The ratios are what matter; absolute numbers depend
@@ -176,7 +177,15 @@ class Fixture:
             Case("saml_core", "verify", self.core_verify),
             Case("python-xmlsec", "verify", self.xmlsec_verify),
             Case("cryptography", "verify", self.crypto_verify),
+            Case("signxml", "verify", self.signxml_verify),
         ]
+
+    def signxml_verify(self) -> object:
+        """signxml's XMLVerifier with the certificate pinned; it starts from bytes and parses them itself."""
+        from signxml.verifier import XMLVerifier
+
+        cert = self.keys.cert_pem.decode()
+        return XMLVerifier().verify(self.signed_bytes, x509_cert=cert, id_attribute="ID")
 
     def cross_check(self) -> None:
         """Each side accepts the other's signature: the bench measures working code, not a broken path."""
@@ -184,6 +193,7 @@ class Fixture:
         verify_enveloped(self._assertion(parse_xml(etree.tostring(raw))), self.trusted)
         self.xmlsec_verify()  # python-xmlsec accepts the saml_core signature
         self.crypto_verify()
+        self.signxml_verify()  # and so does signxml
 
 
 def measure(case: Case, *, seconds: float, iterations: int | None) -> Result:
@@ -240,6 +250,13 @@ def table(results: list[Result]) -> str:
         lines.append(
             f"{'  µs/op':<9} {core.microseconds:>12,.0f}   {raw.microseconds:>12,.0f}   "
             f"{crypto.microseconds:>12,.0f}"
+        )
+    peer = by.get(("signxml", "verify"))
+    if peer is not None:
+        ratio = by[("saml_core", "verify")].ops_per_second / peer.ops_per_second
+        lines.append(
+            f"signxml verify {peer.ops_per_second:,.0f}/s ({peer.microseconds:,.0f} µs/op, from bytes: its"
+            f" own parse included); saml_core verify is {ratio:.2f}x signxml"
         )
     return "\n".join(lines)
 

@@ -43,8 +43,13 @@ from saml_core import KeyPair  # noqa: E402
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 ROLE = AwsRole("arn:aws:iam::111111111111:role/ReadOnly", "arn:aws:iam::111111111111:saml-provider/DemoIdP")
 KWARGS: dict[str, Any] = {
-    "name_id": "alice@example.test", "roles": [ROLE], "session_name": "alice", "session_duration": 3600,
-    "principal_tags": {"Department": "Engineering"}, "now": NOW, "sign": "assertion",
+    "name_id": "alice@example.test",
+    "roles": [ROLE],
+    "session_name": "alice",
+    "session_duration": 3600,
+    "principal_tags": {"Department": "Engineering"},
+    "now": NOW,
+    "sign": "assertion",
 }
 TARGET = 0.9
 BATCH = 20
@@ -156,8 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'key':9} {'issue_aws/s':>12} {'xmlsec/s':>9} {'crypto/s':>9} {'vs xmlsec':>9} {'vs crypto':>9}"
-          f" {'unsigned':>9} {'overhead':>9}")
+    print(
+        f"{'key':9} {'issue_aws/s':>12} {'xmlsec/s':>9} {'crypto/s':>9} {'vs xmlsec':>9} {'vs crypto':>9}"
+        f" {'unsigned':>9} {'overhead':>9}"
+    )
     for row in rows:
         verdict = "ok" if row["vs_xmlsec"] >= TARGET else f"below the {TARGET}x target"
         print(

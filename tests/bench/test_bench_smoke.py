@@ -24,7 +24,7 @@ def test_every_case_runs_and_cross_checks(fixture: bench_core.Fixture) -> None:
     cases = fixture.cases()
     assert {(c.library, c.operation) for c in cases} == {
         (lib, op) for lib in ("saml_core", "python-xmlsec", "cryptography") for op in ("sign", "verify")
-    }
+    } | {("signxml", "verify")}
     for case in cases:
         result = bench_core.measure(case, seconds=1.0, iterations=2)
         assert result.iterations == 2 and result.ops_per_second > 0
@@ -33,7 +33,7 @@ def test_every_case_runs_and_cross_checks(fixture: bench_core.Fixture) -> None:
 def test_table_has_both_operations_and_the_ratios(fixture: bench_core.Fixture) -> None:
     results = bench_core.measure_all(fixture.cases(), seconds=1.0, iterations=1)
     text = bench_core.table(results)
-    assert "core/xmlsec" in text and "core/crypto" in text
+    assert "core/xmlsec" in text and "core/crypto" in text and "x signxml" in text
     assert text.count("/s") >= 6 and "sign" in text and "verify" in text
 
 
@@ -48,7 +48,7 @@ def test_script_entry_point() -> None:
     )
     assert done.returncode == 0, done.stderr
     rows = json.loads(done.stdout)
-    assert len(rows) == 6 and all(row["iterations"] == 2 for row in rows)
+    assert len(rows) == 7 and all(row["iterations"] == 2 for row in rows)
     bad = subprocess.run(
         [sys.executable, str(script), "--seconds", "0"],
         capture_output=True,
