@@ -308,7 +308,7 @@ _CURVE_ORDERS = {
 def _verify_value(info: SignatureInfo, key: TrustedKey, signed_info: bytes) -> bool:
     """SignatureValue over the canonical SignedInfo with the pinned key (R25), through ``cryptography``.
 
-    The key object is the one ``TrustedKey`` parsed once from trust configuration; nothing here reads
+    The key object is the one ``TrustedKey`` parsed once from trust configuration; nothing here reads KeyInfo.
     """
     public = key.public_key
     algorithm = _VERIFY_HASH[info.method]()

@@ -104,6 +104,7 @@ _DIGEST_SIZES = {member: hashlib.new(member.hashlib_name).digest_size for member
 # X509Certificate text -> DER for texts that already passed the strict decode (bounded; texts repeat per IdP)
 _CERT_CACHE: dict[str, bytes] = {}
 _CERT_CACHE_MAX = 64
+_CERT_CACHE_TEXT_MAX = 16 * 1024
 
 
 def _c14n(node: Element) -> tuple[Transform, tuple[str, ...]]:
@@ -221,7 +222,8 @@ def _certificate_der(text: str) -> bytes:
             der = decode_base64_strict(text)
         except ValueError:
             raise SignatureProfileViolation("X509Certificate is not base64") from None
-        if len(_CERT_CACHE) >= _CERT_CACHE_MAX:
-            _CERT_CACHE.clear()
-        _CERT_CACHE[text] = der
+        if len(text) <= _CERT_CACHE_TEXT_MAX:  # real certificates; the cache stays under ~1.5 MB
+            if len(_CERT_CACHE) >= _CERT_CACHE_MAX:
+                _CERT_CACHE.clear()
+            _CERT_CACHE[text] = der
     return der
