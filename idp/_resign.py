@@ -12,30 +12,18 @@ import base64
 import copy
 import hashlib
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric import padding
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from lxml import etree
 
 from saml_core import KeyPair
+from saml_core import sign_value
 from saml_core.constants import NS
 from saml_core.constants import DigestMethod
 from saml_core.constants import SignatureMethod
+from saml_core.errors import AlgorithmForbidden
 
 from ._errors import IdPError
 
 Element = etree._Element
-
-_HASHES: dict[SignatureMethod, type[hashes.HashAlgorithm]] = {
-    SignatureMethod.RSA_SHA256: hashes.SHA256,
-    SignatureMethod.RSA_SHA384: hashes.SHA384,
-    SignatureMethod.RSA_SHA512: hashes.SHA512,
-    SignatureMethod.ECDSA_SHA256: hashes.SHA256,
-    SignatureMethod.ECDSA_SHA384: hashes.SHA384,
-    SignatureMethod.ECDSA_SHA512: hashes.SHA512,
-}
 
 
 def _exc_c14n(node: Element) -> bytes:
@@ -76,13 +64,7 @@ def resign(signed: Element, signature: Element, keys: KeyPair) -> None:
 
 
 def _sign_bytes(data: bytes, method: SignatureMethod, keys: KeyPair) -> bytes:
-    algorithm = _HASHES.get(method)
-    if algorithm is None:
-        raise IdPError(f"cannot recompute a {method.short} signature")
-    private = keys.private_key
-    if isinstance(private, rsa.RSAPrivateKey):
-        return private.sign(data, padding.PKCS1v15(), algorithm())
-    der = private.sign(data, ec.ECDSA(algorithm()))
-    r, s = decode_dss_signature(der)
-    size = (private.curve.key_size + 7) // 8
-    return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+    try:
+        return sign_value(data, keys, method)
+    except AlgorithmForbidden:
+        raise IdPError(f"cannot recompute a {method.short} signature") from None

@@ -22,16 +22,10 @@ from dataclasses import dataclass
 from urllib.parse import quote
 from urllib.parse import unquote_plus
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric import padding
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-
 from saml_core import KeyPair
 from saml_core import TrustedKey
+from saml_core import sign_value
+from saml_core import verify_value
 from saml_core.constants import SignatureMethod
 from saml_core.errors import AlgorithmForbidden
 from saml_core.errors import MalformedXML
@@ -50,16 +44,16 @@ MAX_RELAY_STATE = 80
 """saml-bindings section 3.4.3 / 3.5.3: RelayState "MUST NOT exceed 80 bytes"."""
 
 _ASCII_WS = {ord(c): None for c in " \t\r\n"}
-_HASHES: dict[SignatureMethod, type[hashes.HashAlgorithm]] = {
-    SignatureMethod.RSA_SHA256: hashes.SHA256,
-    SignatureMethod.RSA_SHA384: hashes.SHA384,
-    SignatureMethod.RSA_SHA512: hashes.SHA512,
-    SignatureMethod.ECDSA_SHA256: hashes.SHA256,
-    SignatureMethod.ECDSA_SHA384: hashes.SHA384,
-    SignatureMethod.ECDSA_SHA512: hashes.SHA512,
-}
-#: the SigAlg values a Redirect-binding signature may use (J3): no SHA-1, no DSA, no HMAC
-REDIRECT_SIG_ALGS = frozenset(_HASHES)
+REDIRECT_SIG_ALGS = frozenset(
+    {
+        SignatureMethod.RSA_SHA256,
+        SignatureMethod.RSA_SHA384,
+        SignatureMethod.RSA_SHA512,
+        SignatureMethod.ECDSA_SHA256,
+        SignatureMethod.ECDSA_SHA384,
+        SignatureMethod.ECDSA_SHA512,
+    }
+)
 _QUERY_NAMES = ("SAMLRequest", "SAMLResponse", "RelayState", "SigAlg", "Signature")
 
 
@@ -203,24 +197,9 @@ def verify_redirect_signature(message: RedirectMessage, keys: Sequence[TrustedKe
 
 
 def _verify_one(method: SignatureMethod, signature: bytes, octets: bytes, key: TrustedKey) -> bool:
-    algorithm = _HASHES[method]()
-    public = key.public_key
-    try:
-        if isinstance(public, rsa.RSAPublicKey) and not method.is_ec:
-            if key.key_size < 2048:
-                return False
-            public.verify(signature, octets, padding.PKCS1v15(), algorithm)
-            return True
-        if isinstance(public, ec.EllipticCurvePublicKey) and method.is_ec:
-            size = (public.curve.key_size + 7) // 8
-            if len(signature) != 2 * size:
-                return False
-            r, s = int.from_bytes(signature[:size], "big"), int.from_bytes(signature[size:], "big")
-            public.verify(encode_dss_signature(r, s), octets, ec.ECDSA(algorithm))
-            return True
-    except (InvalidSignature, ValueError):
+    if key.kind == "rsa" and key.key_size < 2048:
         return False
-    return False
+    return verify_value(octets, signature, key, method)
 
 
 def encode_redirect(
@@ -240,13 +219,7 @@ def encode_redirect(
 
 def sign_octets(octets: bytes, keys: KeyPair, method: SignatureMethod) -> bytes:
     """A Redirect-binding signature: PKCS#1 v1.5 for RSA, raw r||s for ECDSA (as in XML-DSig)."""
-    algorithm = _HASHES[method]()
-    private = keys.private_key
-    if isinstance(private, rsa.RSAPrivateKey):
-        return private.sign(octets, padding.PKCS1v15(), algorithm)
-    r, s = decode_dss_signature(private.sign(octets, ec.ECDSA(algorithm)))
-    size = (private.curve.key_size + 7) // 8
-    return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+    return sign_value(octets, keys, method)
 
 
 def encode_post(xml: bytes) -> str:

@@ -15,6 +15,8 @@ from ._keys import KeyPair as KeyPair
 from ._keys import TrustedKey as TrustedKey
 from ._keys import load_certificate as load_certificate
 from ._schema import validate_schema as validate_schema
+from ._sigvalue import sign_value as sign_value
+from ._sigvalue import verify_value as verify_value
 from ._time import ensure_aware as ensure_aware
 from ._time import format_instant as format_instant
 from ._time import parse_instant as parse_instant
@@ -68,8 +70,10 @@ __all__ = [
     "sequential_ids",
     "serialize",
     "sign_enveloped",
+    "sign_value",
     "text_of",
     "utcnow",
     "validate_schema",
     "verify_enveloped",
+    "verify_value",
 ]

@@ -28,12 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import xmlsec  # the hazmat layer; pyproject allows this import here only
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from lxml import etree
 
 from ._c14n import canonicalize
@@ -59,6 +54,7 @@ from ._dsig_profile import SignaturePolicy
 from ._dsig_profile import check_signature_profile
 from ._keys import KeyPair
 from ._keys import TrustedKey
+from ._sigvalue import verify_value
 from ._xml import DEFAULT_LIMITS
 from ._xml import Element
 from ._xml import XMLLimits
@@ -85,11 +81,6 @@ _XMLSEC_SIGN = {
     SignatureMethod.ECDSA_SHA256: xmlsec.constants.TransformEcdsaSha256,
     SignatureMethod.ECDSA_SHA384: xmlsec.constants.TransformEcdsaSha384,
     SignatureMethod.ECDSA_SHA512: xmlsec.constants.TransformEcdsaSha512,
-}
-_PSS_HASH: dict[SignatureMethod, type[hashes.HashAlgorithm]] = {
-    SignatureMethod.RSA_PSS_SHA256: hashes.SHA256,
-    SignatureMethod.RSA_PSS_SHA384: hashes.SHA384,
-    SignatureMethod.RSA_PSS_SHA512: hashes.SHA512,
 }
 
 
@@ -310,47 +301,12 @@ def _verify_value(info: SignatureInfo, key: TrustedKey, signed_info: bytes) -> b
 
     The key object is the one ``TrustedKey`` parsed once from trust configuration; nothing here reads KeyInfo.
     """
-    public = key.public_key
-    algorithm = _VERIFY_HASH[info.method]()
-    try:
-        if isinstance(public, rsa.RSAPublicKey):
-            if info.method.is_ec:
-                return False
-            if info.method in _PSS_HASH:
-                pss = padding.PSS(mgf=padding.MGF1(algorithm), salt_length=algorithm.digest_size)
-                public.verify(info.signature_value, signed_info, pss, algorithm)
-            else:
-                public.verify(info.signature_value, signed_info, _PKCS1V15, algorithm)
-            return True
-        if isinstance(public, ec.EllipticCurvePublicKey) and info.method.is_ec:
-            size = len(info.signature_value) // 2
-            der = encode_dss_signature(
-                int.from_bytes(info.signature_value[:size], "big"),
-                int.from_bytes(info.signature_value[size:], "big"),
-            )
-            public.verify(der, signed_info, ec.ECDSA(algorithm))
-            return True
-    except InvalidSignature:
-        return False
-    return False
+    return verify_value(signed_info, info.signature_value, key, info.method)
 
 
-_PKCS1V15 = padding.PKCS1v15()
 _HASHES = {
     DigestMethod.SHA1: hashlib.sha1,
     DigestMethod.SHA256: hashlib.sha256,
     DigestMethod.SHA384: hashlib.sha384,
     DigestMethod.SHA512: hashlib.sha512,
-}
-_VERIFY_HASH: dict[SignatureMethod, type[hashes.HashAlgorithm]] = {
-    SignatureMethod.RSA_SHA1: hashes.SHA1,
-    SignatureMethod.RSA_SHA256: hashes.SHA256,
-    SignatureMethod.RSA_SHA384: hashes.SHA384,
-    SignatureMethod.RSA_SHA512: hashes.SHA512,
-    SignatureMethod.RSA_PSS_SHA256: hashes.SHA256,
-    SignatureMethod.RSA_PSS_SHA384: hashes.SHA384,
-    SignatureMethod.RSA_PSS_SHA512: hashes.SHA512,
-    SignatureMethod.ECDSA_SHA256: hashes.SHA256,
-    SignatureMethod.ECDSA_SHA384: hashes.SHA384,
-    SignatureMethod.ECDSA_SHA512: hashes.SHA512,
 }

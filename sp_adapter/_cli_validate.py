@@ -14,19 +14,12 @@ import sys
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC
 from datetime import datetime
-from datetime import timedelta
 from typing import Any
 from typing import TypeVar
 
 import click
-from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 
 from saml_core import KeyPair
 from saml_core import parse_instant
@@ -209,32 +202,13 @@ def _policy(options: dict[str, Any]) -> Policy:
 
 
 def _decryption_key(pem: bytes) -> KeyPair:
-    """The SP's private key; a certificate in the same file is used, else a placeholder one is made in memory.
-
-    Decryption uses only the private key; ``KeyPair`` wants a certificate, which plays no part here.
-    """
+    """The SP's private key; a certificate in the same file is used, else ``KeyPair.from_private_pem`` makes a
+    placeholder one in memory (decryption uses only the private key). Key transport is RSA-OAEP: RSA only."""
     cert_pem = _first_certificate(pem)
-    if cert_pem is not None:
-        return KeyPair.from_pem(pem, cert_pem)
-    try:
-        private = serialization.load_pem_private_key(pem, password=None)
-    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        raise KeyLoadError(f"cannot load the decryption key: {exc}") from None
-    if not isinstance(private, rsa.RSAPrivateKey):
+    keys = KeyPair.from_pem(pem, cert_pem) if cert_pem is not None else KeyPair.from_private_pem(pem)
+    if not isinstance(keys.private_key, rsa.RSAPrivateKey):
         raise KeyLoadError("the decryption key must be an RSA private key")
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "saml-sp decryption key")])
-    start = datetime(2000, 1, 1, tzinfo=UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(private.public_key())
-        .serial_number(1)
-        .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=1))
-        .sign(private, hashes.SHA256())
-    )
-    return KeyPair.from_pem(pem, cert.public_bytes(serialization.Encoding.PEM))
+    return keys
 
 
 def _first_certificate(pem: bytes) -> bytes | None:

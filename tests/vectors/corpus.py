@@ -24,18 +24,11 @@ import re
 import zlib
 from dataclasses import dataclass
 from dataclasses import field
-from datetime import UTC
 from datetime import datetime
-from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from lxml import etree
 
 from saml_core import KeyPair
@@ -301,22 +294,7 @@ def embedded_certificate(signature: etree._Element) -> str:
 
 @cache
 def _keypair_for(path: Path) -> KeyPair:
-    key_pem = path.read_bytes()
-    private = serialization.load_pem_private_key(key_pem, password=None)
-    assert isinstance(private, rsa.RSAPrivateKey)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, path.name[:60])])
-    start = datetime(2000, 1, 1, tzinfo=UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(private.public_key())
-        .serial_number(1)
-        .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=365 * 100))
-        .sign(private, hashes.SHA256())
-    )
-    return KeyPair.from_pem(key_pem, cert.public_bytes(serialization.Encoding.PEM))
+    return KeyPair.from_private_pem(path.read_bytes(), common_name=path.name[:60])
 
 
 def _encoding(notes: str) -> Encoding:
