@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,34 +31,21 @@ from typing import Any
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from tests.conftest import free_port  # noqa: E402 - the repository root is on the path from here on
+from tests.conftest import stop_process  # noqa: E402
+from tests.conftest import wait_for_port  # noqa: E402
+
 ROLE = "arn:aws:iam::111111111111:role/ReadOnly"
 PROVIDER = "arn:aws:iam::111111111111:saml-provider/DemoIdP"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 SAML_IDP = str(Path(sys.executable).parent / "saml-idp")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait(port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"saml-idp serve exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"saml-idp serve did not listen on {port}")
-
-
 @contextmanager
 def served(workers: int, state_dir: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(  # noqa: S603 - our own console script
         [
             SAML_IDP,
@@ -79,15 +65,10 @@ def served(workers: int, state_dir: Path) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait(port, proc)
+        wait_for_port(port, proc, timeout=30)
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 async def _login(client: httpx.AsyncClient) -> bool:
@@ -145,7 +126,6 @@ async def _drive(url: str, clients: int, seconds: float) -> dict[str, Any]:
 
 def in_process_rate(state_dir: Path, seconds: float) -> float:
     """``issue_aws`` per second with the server's own key: the ceiling the web path is compared with."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from idp import AwsRole
     from idp import IdentityProvider
     from saml_core import KeyPair

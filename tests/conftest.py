@@ -2,7 +2,8 @@
 
 * ``moto_server``: moto's HTTP server (IAM, STS, ...) for boto3 with ``endpoint_url``.
 * ``redis_url``: a throwaway redis-server with persistence off.
-* ``free_port()``: a port nobody listens on right now.
+* ``free_port()``: a port nobody listens on right now; ``wait_for_port`` and ``stop_process`` for servers
+  a test starts itself (``bench/bench_web.py`` uses them too).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,7 +49,8 @@ def wait_for_port(port: int, proc: subprocess.Popen[bytes] | None = None, timeou
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
+def stop_process(proc: subprocess.Popen[Any]) -> None:
+    """Terminate a server started by a test, killing it when it does not stop within 10 s."""
     proc.terminate()
     try:
         proc.wait(timeout=10)
@@ -69,7 +72,7 @@ def moto_server() -> Iterator[str]:
         wait_for_port(port, proc)
         yield f"http://127.0.0.1:{port}"
     finally:
-        _stop(proc)
+        stop_process(proc)
 
 
 @pytest.fixture
@@ -98,4 +101,4 @@ def redis_url() -> Iterator[str]:
         wait_for_port(port, proc)
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        _stop(proc)
+        stop_process(proc)

@@ -21,6 +21,7 @@ from metadata import build_sp_metadata
 from metadata import parse_entities
 from saml_core import KeyPair
 from tests.conftest import free_port
+from tests.conftest import stop_process
 from tests.conftest import wait_for_port
 
 SAML_IDP = str(Path(sys.executable).parent / "saml-idp")
@@ -39,12 +40,7 @@ def serve(*args: str, cwd: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]
         wait_for_port(port, proc, timeout=30)
         yield f"http://127.0.0.1:{port}", proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 def _aws_sign_in(url: str, user: str, password: str, role: str) -> tuple[str, dict[str, str]]:

@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 from click.testing import CliRunner
 
 from sp_adapter.cli import main
+from tests.conftest import stop_process
 from tests.sp_adapter._aws_support import PROVIDER
 from tests.sp_adapter._aws_support import READONLY
 from tests.sp_adapter._aws_support import issue
@@ -54,12 +55,7 @@ def local_sts_process(*args: str) -> Iterator[str]:
             )
         yield json.loads(line)["endpoint_url"]
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 def test_local_sts_process_with_a_metadata_file(tmp_path: Path) -> None:
