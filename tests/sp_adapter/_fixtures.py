@@ -25,6 +25,7 @@ from datetime import timedelta
 from functools import cache
 from typing import Any
 
+import pytest
 from lxml import etree
 
 from saml_core import NS
@@ -39,6 +40,9 @@ from saml_core.constants import DigestMethod
 from saml_core.constants import SignatureMethod
 from sp_adapter import Policy
 from sp_adapter import Trust
+from sp_adapter import ValidatedAssertion
+from sp_adapter import ValidationError
+from sp_adapter import validate_response
 
 NOW = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 IDP = "https://idp.example.test/"
@@ -401,6 +405,20 @@ def trust(*keys: KeyPair, issuer: str = IDP, **options: Any) -> Trust:
 
 def aws_policy(**overrides: Any) -> Policy:
     return Policy.aws(**overrides)
+
+
+def validate(data: bytes | str, **overrides: Any) -> ValidatedAssertion:
+    """``validate_response`` with the F0 trust, ``Policy.aws()`` and ``NOW``; each can be overridden."""
+    options: dict[str, Any] = {"trust": trust(), "policy": aws_policy(), "now": NOW}
+    options.update(overrides)
+    return validate_response(data, **options)
+
+
+def rejected(data: bytes | str, **overrides: Any) -> ValidationError:
+    """The ``ValidationError`` that ``validate`` raises (fails the test when it accepts)."""
+    with pytest.raises(ValidationError) as info:
+        validate(data, **overrides)
+    return info.value
 
 
 def generic_policy(**overrides: Any) -> Policy:

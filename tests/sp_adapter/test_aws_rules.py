@@ -17,9 +17,6 @@ from saml_core.constants import AWS_SOURCE_IDENTITY
 from saml_core.constants import AWS_TRANSITIVE_TAG_KEYS
 from sp_adapter import AwsAttributeInvalid
 from sp_adapter import AwsRoleNotAllowed
-from sp_adapter import ValidatedAssertion
-from sp_adapter import ValidationError
-from sp_adapter import validate_response
 from sp_adapter._aws_rules import PARTITIONS
 from sp_adapter._aws_rules import AwsRules
 from sp_adapter._aws_rules import aws_recipients
@@ -305,16 +302,11 @@ def test_r58_other_partitions() -> None:
 # ------------------------------------------------------------------------------ end to end (gate 9)
 
 
-def validate(xml: bytes, **kwargs: object) -> ValidatedAssertion:
-    options: dict[str, object] = {"trust": fx.trust(), "policy": fx.aws_policy(), "now": fx.NOW}
-    options.update(kwargs)
-    return validate_response(xml, **options)  # type: ignore[arg-type]
+validate = fx.validate
 
 
 def code(xml: bytes, **kwargs: object) -> str:
-    with pytest.raises(ValidationError) as info:
-        validate(xml, **kwargs)
-    return info.value.code
+    return fx.rejected(xml, **kwargs).code
 
 
 def test_aws_attributes_end_to_end() -> None:

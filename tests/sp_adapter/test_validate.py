@@ -23,20 +23,11 @@ from tests.sp_adapter import _fixtures as fx
 
 
 def validate(data: bytes | str, **kwargs: object) -> ValidatedAssertion:
-    options: dict[str, object] = {
-        "trust": fx.trust(),
-        "policy": fx.aws_policy(),
-        "now": fx.NOW,
-        "decrypt_keys": [fx.sp_keys()],
-    }
-    options.update(kwargs)
-    return validate_response(data, **options)  # type: ignore[arg-type]
+    return fx.validate(data, **{"decrypt_keys": [fx.sp_keys()], **kwargs})
 
 
 def rejected(data: bytes | str, **kwargs: object) -> ValidationError:
-    with pytest.raises(ValidationError) as info:
-        validate(data, **kwargs)
-    return info.value
+    return fx.rejected(data, **{"decrypt_keys": [fx.sp_keys()], **kwargs})
 
 
 # ------------------------------------------------------------------------------------ controls (3.1)

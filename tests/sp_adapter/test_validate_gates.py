@@ -20,25 +20,15 @@ from sp_adapter import MemoryReplayCache
 from sp_adapter import Policy
 from sp_adapter import ValidatedAssertion
 from sp_adapter import ValidationError
-from sp_adapter import validate_response
 from tests.sp_adapter import _fixtures as fx
 
 
 def validate(data: bytes | str, **kwargs: object) -> ValidatedAssertion:
-    options: dict[str, object] = {
-        "trust": fx.trust(),
-        "policy": fx.aws_policy(),
-        "now": fx.NOW,
-        "decrypt_keys": [fx.sp_keys()],
-    }
-    options.update(kwargs)
-    return validate_response(data, **options)  # type: ignore[arg-type]
+    return fx.validate(data, **{"decrypt_keys": [fx.sp_keys()], **kwargs})
 
 
 def code(data: bytes | str, **kwargs: object) -> str:
-    with pytest.raises(ValidationError) as info:
-        validate(data, **kwargs)
-    return info.value.code
+    return fx.rejected(data, **{"decrypt_keys": [fx.sp_keys()], **kwargs}).code
 
 
 def signed_then(variant: str, mutate: object) -> bytes:

@@ -8,15 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
-import pytest
 from lxml import etree
 
 from saml_core import NS
 from saml_core import format_instant
 from sp_adapter import MemoryReplayCache
-from sp_adapter import ValidatedAssertion
-from sp_adapter import ValidationError
-from sp_adapter import validate_response
 from tests.sp_adapter import _fixtures as fx
 
 Mutation = Callable[[etree._Element], None]
@@ -31,20 +27,12 @@ def signed(mutate: Mutation | None = None, variant: str = "RA", **fields: object
     return fx.serialize(fx.sign_variant(tree, variant))
 
 
-def validate(data: bytes, **kwargs: object) -> ValidatedAssertion:
-    options: dict[str, object] = {"trust": fx.trust(), "policy": fx.aws_policy(), "now": fx.NOW}
-    options.update(kwargs)
-    return validate_response(data, **options)  # type: ignore[arg-type]
-
-
-def error(data: bytes, **kwargs: object) -> ValidationError:
-    with pytest.raises(ValidationError) as info:
-        validate(data, **kwargs)
-    return info.value
+validate = fx.validate
+error = fx.rejected
 
 
 def code(data: bytes, **kwargs: object) -> str:
-    return error(data, **kwargs).code
+    return fx.rejected(data, **kwargs).code
 
 
 def assertion(tree: etree._Element) -> etree._Element:
