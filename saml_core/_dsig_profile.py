@@ -96,10 +96,6 @@ def _exact_children(
     return kids
 
 
-# URI -> member for the allow-listed algorithms; a miss goes through the enum, which raises its own code
-_SIGNATURE_METHODS = {member.value: member for member in SignatureMethod}
-_DIGEST_METHODS = {member.value: member for member in DigestMethod}
-_TRANSFORMS_BY_URI = {member.value: member for member in Transform}
 _DIGEST_SIZES = {member: hashlib.new(member.hashlib_name).digest_size for member in DigestMethod}
 # X509Certificate text -> DER for texts that already passed the strict decode (bounded; texts repeat per IdP)
 _CERT_CACHE: dict[str, bytes] = {}
@@ -109,8 +105,7 @@ _CERT_CACHE_TEXT_MAX = 16 * 1024
 
 def _c14n(node: Element) -> tuple[Transform, tuple[str, ...]]:
     try:
-        uri = node.get("Algorithm", "")
-        algorithm = _TRANSFORMS_BY_URI.get(uri) or Transform(uri)
+        algorithm = Transform.from_uri(node.get("Algorithm", ""))
     except MalformedXML:
         shown = node.get("Algorithm", "")[:120]
         raise SignatureProfileViolation(f"canonicalisation {shown!r} is not allowed") from None
@@ -138,8 +133,7 @@ def check_signature_profile(
         signed_info, [_C14N_METHOD, _SIGNATURE_METHOD, _REFERENCE]
     )
     c14n, c14n_prefixes = _c14n(c14n_node)
-    method_uri = method_node.get("Algorithm", "")
-    method = _SIGNATURE_METHODS.get(method_uri) or SignatureMethod(method_uri)
+    method = SignatureMethod.from_uri(method_node.get("Algorithm", ""))
     if len(method_node):
         raise SignatureProfileViolation("SignatureMethod must be empty (no HMACOutputLength)")
     if method.is_sha1 and not policy.allow_sha1:
@@ -149,8 +143,7 @@ def check_signature_profile(
         reference, [_TRANSFORMS, _DIGEST_METHOD, _DIGEST_VALUE]
     )
     ref_c14n, ref_prefixes = _check_transforms(transforms)
-    digest_uri = digest_method.get("Algorithm", "")
-    digest = _DIGEST_METHODS.get(digest_uri) or DigestMethod(digest_uri)
+    digest = DigestMethod.from_uri(digest_method.get("Algorithm", ""))
     if len(digest_method):
         raise SignatureProfileViolation("DigestMethod must be empty")
     if digest is DigestMethod.SHA1 and not policy.allow_sha1:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import Enum
 from typing import Any
+from typing import Self
 
 from .errors import AlgorithmForbidden
 from .errors import MalformedXML
@@ -68,6 +69,13 @@ class _UriEnum(Enum):
     @classmethod
     def _missing_(cls, value: Any) -> Any:
         raise MalformedXML(f"unknown {cls.__name__} {str(value)[:200]!r}")
+
+    @classmethod
+    def from_uri(cls, value: str) -> Self:
+        """``cls(value)`` without the enum call machinery on the hot path; an unknown URI still goes through
+        ``cls(value)`` and raises that enum's own error (``_missing_``)."""
+        member = cls._value2member_map_.get(value)
+        return member if member is not None else cls(value)  # type: ignore[return-value]
 
 
 class SignatureMethod(_UriEnum):
