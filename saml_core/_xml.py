@@ -225,6 +225,9 @@ def _refuse_special_nodes(root: Element) -> None:
 
 
 def _check_namespace_uri(value: str) -> None:
+    """R24. libxml2 2.14 (the one the pinned lxml wheel ships) already refuses such a declaration as "not a
+    valid URI", and lxml's API will not build one, so no test can reach this line today; it keeps the rule
+    if a libxml2 that only warns is ever linked (test_xml.py checks the refusal end to end)."""
     if not _PRINTABLE_ASCII.fullmatch(value):
         # libxml2's "void canonicalisation" trigger (R24, D11): refused at gate 2
         raise MalformedXML("namespace URIs must be printable ASCII")

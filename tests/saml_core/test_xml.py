@@ -311,7 +311,16 @@ def test_f10_overlong_utf8_rejected() -> None:
 
 @pytest.mark.parametrize("char", [b"\x00", b"\x01", b"\x0b", b"\x1f", "\ufffe".encode(), "\uffff".encode()])
 def test_f10_forbidden_characters_rejected(char: bytes) -> None:
-    rejected(GOOD.replace(b"alice", b"al" + char + b"ice"), "malformed_xml")
+    error = rejected(GOOD.replace(b"alice", b"al" + char + b"ice"), "malformed_xml")
+    # our byte-level check refuses them before libxml2 sees them (libxml2 would refuse them too)
+    expected = "only UTF-8" if char == b"\x00" else "characters XML does not allow"
+    assert expected in str(error), str(error)
+
+
+@pytest.mark.parametrize("char", [b"\x01", "\ufffe".encode()])
+def test_f10_forbidden_characters_in_an_attribute_rejected(char: bytes) -> None:
+    error = rejected(GOOD.replace(b'ID="_A"', b'ID="_A" Extra="x' + char + b'"'), "malformed_xml")
+    assert "characters XML does not allow" in str(error), str(error)
 
 
 def test_f10_control_non_ascii_utf8_parses() -> None:
