@@ -820,6 +820,25 @@ def test_e1_control_no_keyinfo_verifies_with_the_pinned_key(idp_keys: KeyPair) -
     accepted(f0_a(idp_keys, Profile(key_info="none")), idp_keys)
 
 
+def _with_keyinfo_certificate_text(data: bytes, text: str) -> bytes:
+    """KeyInfo is outside SignedInfo, so rewriting its certificate text keeps the signature valid."""
+    root = parse_xml(data)
+    first(signature_of(assertion_of(root)), "X509Certificate").text = text
+    return to_bytes(root)
+
+
+@pytest.mark.parametrize("text", ["!!!!", "QUJDRB==", "not base64 at all"])
+def test_r23_keyinfo_certificate_that_is_not_strict_base64_rejected(
+    idp_keys: KeyPair, text: str, no_crypto: None
+) -> None:
+    rejected(_with_keyinfo_certificate_text(f0_a(idp_keys), text), idp_keys, "signature_profile_violation")
+
+
+def test_r23_control_line_wrapped_keyinfo_certificate_verifies(idp_keys: KeyPair) -> None:
+    wrapped = "\n".join(idp_keys.cert_b64[i : i + 64] for i in range(0, len(idp_keys.cert_b64), 64))
+    accepted(_with_keyinfo_certificate_text(f0_a(idp_keys), wrapped), idp_keys)
+
+
 def test_e2_keyvalue_is_never_used(idp_keys: KeyPair, attacker_keys: KeyPair) -> None:
     """pysaml2 CVE-2021-21239: a raw RSAKeyValue in KeyInfo."""
     rejected(f0_a(attacker_keys, Profile(key_info="keyvalue"), before=evil), idp_keys, "signature_invalid")

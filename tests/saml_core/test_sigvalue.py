@@ -30,6 +30,9 @@ def test_ecdsa_value_is_raw_r_s_and_verifies(ec_keys: KeyPair) -> None:
     assert verify_value(DATA, value, ec_keys.trusted, SignatureMethod.ECDSA_SHA256)
     assert not verify_value(DATA, value[:-1], ec_keys.trusted, SignatureMethod.ECDSA_SHA256)
     assert not verify_value(DATA, b"\x00" * 64, ec_keys.trusted, SignatureMethod.ECDSA_SHA256)
+    # r || 0x00 || s reads the same integers when split by length alone: one spelling per value (R23)
+    padded = value[:32] + b"\x00" + value[32:]
+    assert not verify_value(DATA, padded, ec_keys.trusted, SignatureMethod.ECDSA_SHA256)
 
 
 def test_method_must_fit_the_key(idp_keys: KeyPair, ec_keys: KeyPair) -> None:
