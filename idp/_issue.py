@@ -168,7 +168,8 @@ class IdentityProvider:
             raise IdPError("pass AWS attributes through their own parameters (roles, session_name, ...)")
         aws_attrs = tuple(Attribute(name, values) for name, values in claims.attributes())
         target = recipient if recipient is not None else aws_recipient(partition, region, provider_uuid)
-        return self._issue(
+        options = issue_options(sign, signature_method, encrypt_to, faults)
+        spec = self._spec(
             name_id=name_id,
             name_id_format=name_id_format,
             recipient=target,
@@ -178,8 +179,8 @@ class IdentityProvider:
             lifetime=lifetime,
             session_index=session_index,
             now=moment,
-            options=issue_options(sign, signature_method, encrypt_to, faults),
         )
+        return self._issue(spec, moment, options)
 
     def issue(
         self,
@@ -200,7 +201,8 @@ class IdentityProvider:
     ) -> IssuedResponse:
         """A Response for any SP: Recipient and Destination ``acs_url``, Audience ``audience``."""
         moment = resolve_now(now)
-        return self._issue(
+        options = issue_options(sign, signature_method, encrypt_to, faults)
+        spec = self._spec(
             name_id=name_id,
             name_id_format=name_id_format,
             recipient=acs_url,
@@ -210,8 +212,8 @@ class IdentityProvider:
             lifetime=lifetime,
             session_index=session_index,
             now=moment,
-            options=issue_options(sign, signature_method, encrypt_to, faults),
         )
+        return self._issue(spec, moment, options)
 
     def metadata(self, *, valid_until: datetime | None = None) -> bytes:
         """The IdP EntityDescriptor: all signing certificates (rollover), SSO/SLO URLs, NameID formats."""
@@ -228,31 +230,8 @@ class IdentityProvider:
 
     # -------------------------------------------------------------------------------------- internals
 
-    def _issue(
-        self,
-        *,
-        name_id: str,
-        name_id_format: NameIDFormat | str | None,
-        recipient: str,
-        audience: str,
-        attributes: tuple[Attribute, ...],
-        in_response_to: str | None,
-        lifetime: int,
-        session_index: str | None,
-        now: datetime,
-        options: IssueOptions,
-    ) -> IssuedResponse:
-        spec = self._spec(
-            name_id=name_id,
-            name_id_format=name_id_format,
-            recipient=recipient,
-            audience=audience,
-            attributes=attributes,
-            in_response_to=in_response_to,
-            lifetime=lifetime,
-            session_index=session_index,
-            now=now,
-        )
+    def _issue(self, spec: ResponseSpec, now: datetime, options: IssueOptions) -> IssuedResponse:
+        """Build, fault, sign, encrypt and serialise one response from its validated spec."""
         for fault in options.faults:
             if fault.edit_spec is not None:
                 spec = fault.edit_spec(spec)
