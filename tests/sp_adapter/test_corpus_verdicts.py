@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import UTC
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 import pytest
 from lxml import etree
@@ -101,36 +102,45 @@ def _now(row: CorpusSample) -> datetime:
     return parse_instant(override) if override else row.reference_time
 
 
-def _trust(row: CorpusSample, root: etree._Element) -> Trust:
+def _trust(row: CorpusSample, root: etree._Element, *, allow_sha1: bool, min_rsa_bits: int) -> Trust:
     pem = row.cert_pem()
     keys: list[TrustedKey | bytes] = [pem] if pem is not None else list(_embedded_keys(root))
     return Trust.from_certificates(
-        row.issuer or _issuer(root),
-        keys,
-        allow_sha1=row.expected.allow_sha1,
-        min_rsa_bits=row.expected.min_rsa_bits,
+        row.issuer or _issuer(root), keys, allow_sha1=allow_sha1, min_rsa_bits=min_rsa_bits
     )
 
 
-def _policy(row: CorpusSample) -> Policy:
-    return Policy(
-        audiences=(row.audience or UNUSED,),
-        recipients=(row.acs or UNUSED,),
-        allow_sha1=row.expected.allow_sha1,
-        min_rsa_bits=row.expected.min_rsa_bits,
-    )
-
-
-def _validate(row: CorpusSample) -> ValidatedAssertion:
+def _validate(
+    row: CorpusSample,
+    *,
+    allow_sha1: bool | None = None,
+    min_rsa_bits: int | None = None,
+    now: datetime | None = None,
+    decrypt: bool = True,
+) -> ValidatedAssertion:
+    """The row under our policy at its reference instant; each argument weakens or strengthens one opt-in."""
     root = _tree(row)
+    sha1 = row.expected.allow_sha1 if allow_sha1 is None else allow_sha1
+    bits = row.expected.min_rsa_bits if min_rsa_bits is None else min_rsa_bits
     return validate_response(
         row.data(),
-        trust=_trust(row, root),
-        policy=_policy(row),
-        now=_now(row),
+        trust=_trust(row, root, allow_sha1=sha1, min_rsa_bits=bits),
+        policy=Policy(
+            audiences=(row.audience or UNUSED,),
+            recipients=(row.acs or UNUSED,),
+            allow_sha1=sha1,
+            min_rsa_bits=bits,
+        ),
+        now=now or _now(row),
         request_id=root.get("InResponseTo"),
-        decrypt_keys=row.decryption_keys(),
+        decrypt_keys=row.decryption_keys() if decrypt else (),
     )
+
+
+def _code(row: CorpusSample, **options: Any) -> str:
+    with pytest.raises(ValidationError) as info:
+        _validate(row, **options)
+    return info.value.code
 
 
 def test_every_manifest_row_has_a_verdict() -> None:
@@ -173,27 +183,7 @@ def test_edited_aws_samples_fail_closed(row: CorpusSample) -> None:
     ids=[r.id for r in ACCEPTED if r.expected.allow_sha1],
 )
 def test_sha1_rows_need_the_opt_in(row: CorpusSample) -> None:
-    root = _tree(row)
-    trust = Trust.from_certificates(
-        row.issuer or _issuer(root),
-        [row.cert_pem() or embedded_certificate(next(root.iter(NS.ds("Signature"))))],
-        min_rsa_bits=row.expected.min_rsa_bits,
-    )
-    policy = Policy(
-        audiences=(row.audience or UNUSED,),
-        recipients=(row.acs or UNUSED,),
-        min_rsa_bits=row.expected.min_rsa_bits,
-    )
-    with pytest.raises(ValidationError) as info:
-        validate_response(
-            row.data(),
-            trust=trust,
-            policy=policy,
-            now=_now(row),
-            request_id=root.get("InResponseTo"),
-            decrypt_keys=row.decryption_keys(),
-        )
-    assert info.value.code == "algorithm_forbidden"
+    assert _code(row, allow_sha1=False) == "algorithm_forbidden"
 
 
 @pytest.mark.parametrize(
@@ -202,25 +192,8 @@ def test_sha1_rows_need_the_opt_in(row: CorpusSample) -> None:
     ids=[r.id for r in ACCEPTED if r.expected.min_rsa_bits == 1024],
 )
 def test_1024_bit_rows_need_the_lowered_floor(row: CorpusSample) -> None:
-    root = _tree(row)
-    pem = row.cert_pem()
-    assert pem is not None
-    trust = Trust.from_certificates(row.issuer or _issuer(root), [pem], allow_sha1=row.expected.allow_sha1)
-    policy = Policy(
-        audiences=(row.audience or UNUSED,),
-        recipients=(row.acs or UNUSED,),
-        allow_sha1=row.expected.allow_sha1,
-    )
-    with pytest.raises(ValidationError) as info:
-        validate_response(
-            row.data(),
-            trust=trust,
-            policy=policy,
-            now=_now(row),
-            request_id=root.get("InResponseTo"),
-            decrypt_keys=row.decryption_keys(),
-        )
-    assert info.value.code == "weak_key"
+    assert row.cert_pem() is not None
+    assert _code(row, min_rsa_bits=2048) == "weak_key"
 
 
 @pytest.mark.parametrize(
@@ -229,30 +202,11 @@ def test_1024_bit_rows_need_the_lowered_floor(row: CorpusSample) -> None:
     ids=[r.id for r in ACCEPTED if r.decryption_key_file],
 )
 def test_encrypted_rows_need_the_sp_key(row: CorpusSample) -> None:
-    root = _tree(row)
-    with pytest.raises(ValidationError) as info:
-        validate_response(
-            row.data(),
-            trust=_trust(row, root),
-            policy=_policy(row),
-            now=_now(row),
-            request_id=root.get("InResponseTo"),
-        )
-    assert info.value.code == "decryption_failed"
+    assert _code(row, decrypt=False) == "decryption_failed"
 
 
 @pytest.mark.parametrize("row", ACCEPTED, ids=[row.id for row in ACCEPTED])
 def test_accepted_rows_expire(row: CorpusSample) -> None:
     # the positive verdicts depend on the frozen clock: in 9000 every sample is refused (python3-saml's
     # samples are valid until 2993)
-    root = _tree(row)
-    with pytest.raises(ValidationError) as info:
-        validate_response(
-            row.data(),
-            trust=_trust(row, root),
-            policy=_policy(row),
-            now=datetime(9000, 1, 1, tzinfo=UTC),
-            request_id=root.get("InResponseTo"),
-            decrypt_keys=row.decryption_keys(),
-        )
-    assert info.value.code == "expired"
+    assert _code(row, now=datetime(9000, 1, 1, tzinfo=UTC)) == "expired"
