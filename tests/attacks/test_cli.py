@@ -98,12 +98,13 @@ def test_cli_verdict(name: str, results: dict[str, tuple[int, str, str]]) -> Non
         assert set(error) == {"error", "aws_error", "message"}
 
 
-def test_cli_replay_through_a_shared_sqlite_cache(tmp_path: Path) -> None:
+def _validate_with_replay_cache(tmp_path: Path, replay_cache: str) -> list[str]:
+    """``saml-sp validate --json`` of F0-RA with the pinned IdP certificate and this --replay-cache."""
     cert = tmp_path / "idp.crt"
     cert.write_bytes(fx.idp_keys().cert_pem)
     response = tmp_path / "response.xml"
     response.write_bytes(fx.f0("RA"))
-    command = [
+    return [
         str(SAML_SP),
         "validate",
         "--idp-cert",
@@ -114,10 +115,14 @@ def test_cli_replay_through_a_shared_sqlite_cache(tmp_path: Path) -> None:
         "--now",
         format_instant(fx.NOW),
         "--replay-cache",
-        f"sqlite:///{tmp_path}/replay.db",
+        replay_cache,
         "--json",
         str(response),
     ]
+
+
+def test_cli_replay_through_a_shared_sqlite_cache(tmp_path: Path) -> None:
+    command = _validate_with_replay_cache(tmp_path, f"sqlite:///{tmp_path}/replay.db")
     first = subprocess.run(command, capture_output=True, timeout=60)
     second = subprocess.run(command, capture_output=True, timeout=60)
     assert first.returncode == 0, first.stderr
@@ -126,25 +131,7 @@ def test_cli_replay_through_a_shared_sqlite_cache(tmp_path: Path) -> None:
 
 
 def test_cli_bad_replay_url_is_a_usage_error(tmp_path: Path) -> None:
-    cert = tmp_path / "idp.crt"
-    cert.write_bytes(fx.idp_keys().cert_pem)
-    response = tmp_path / "response.xml"
-    response.write_bytes(fx.f0("RA"))
-    command = [
-        str(SAML_SP),
-        "validate",
-        "--idp-cert",
-        str(cert),
-        "--issuer",
-        fx.IDP,
-        "--aws",
-        "--now",
-        format_instant(fx.NOW),
-        "--replay-cache",
-        "postgres://nowhere/x",
-        "--json",
-        str(response),
-    ]
+    command = _validate_with_replay_cache(tmp_path, "postgres://nowhere/x")
     done = subprocess.run(command, capture_output=True, timeout=60)
     assert done.returncode == 2
     assert json.loads(done.stderr)["error"] == "config_error"
