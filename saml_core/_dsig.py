@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import xmlsec  # the hazmat layer; pyproject allows this import here only
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from lxml import etree
 
 from ._c14n import canonicalize
@@ -271,9 +271,10 @@ def _verify_with_keys(info: SignatureInfo, candidates: list[TrustedKey], signed_
 
 def _value_fits_key(info: SignatureInfo, key: TrustedKey) -> bool:
     """R23: an RSA value is exactly the modulus length; ECDSA is raw r||s with 0 < r, s < n."""
+    if key.kind == "rsa":  # cached on the key: no ABC isinstance per message
+        return len(info.signature_value) == (key.key_size + 7) // 8
     public = key.public_key
-    if isinstance(public, rsa.RSAPublicKey):
-        return len(info.signature_value) == (public.key_size + 7) // 8
+    assert isinstance(public, ec.EllipticCurvePublicKey)
     size = (public.curve.key_size + 7) // 8
     if len(info.signature_value) != 2 * size:
         return False

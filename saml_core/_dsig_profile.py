@@ -9,7 +9,6 @@ read only for X509Certificate bytes, which may reorder pinned keys and never sup
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lxml import etree
@@ -81,19 +80,28 @@ def b64decode_strict(text: str, what: str) -> bytes:
         raise SignatureInvalid(f"{what} is not strict base64", detail=f"{what}: {exc}") from None
 
 
-def _exact_children(
-    node: Element, expected: Sequence[str], optional_last: str | None = None
-) -> list[Element]:
+def _exact_children(node: Element, *layouts: list[object]) -> list[Element]:
+    """``node``'s children, whose tags must be one of ``layouts``; only whitespace text around them."""
     kids = list(node)
-    tags = [kid.tag for kid in kids]
-    want = list(expected)
-    if tags != want and (optional_last is None or tags != [*want, optional_last]):
-        names = ", ".join(etree.QName(t).localname for t in want)
+    if [kid.tag for kid in kids] not in layouts:
+        names = ", ".join(etree.QName(str(t)).localname for t in layouts[0])
         raise SignatureProfileViolation(f"{etree.QName(node).localname} must contain exactly {names}")
     text = node.text
-    if (text and not text.isspace()) or any(kid.tail and not kid.tail.isspace() for kid in kids):
+    if text and not text.isspace():
         raise SignatureProfileViolation(f"text is not allowed in {etree.QName(node).localname}")
+    for kid in kids:
+        tail = kid.tail
+        if tail and not tail.isspace():
+            raise SignatureProfileViolation(f"text is not allowed in {etree.QName(node).localname}")
     return kids
+
+
+_SIGNATURE_LAYOUTS: tuple[list[object], ...] = (
+    [_SIGNED_INFO, _SIGNATURE_VALUE],
+    [_SIGNED_INFO, _SIGNATURE_VALUE, _KEY_INFO],
+)
+_SIGNED_INFO_LAYOUT: list[object] = [_C14N_METHOD, _SIGNATURE_METHOD, _REFERENCE]
+_REFERENCE_LAYOUT: list[object] = [_TRANSFORMS, _DIGEST_METHOD, _DIGEST_VALUE]
 
 
 _DIGEST_SIZES = {member: hashlib.new(member.hashlib_name).digest_size for member in DigestMethod}
@@ -127,11 +135,9 @@ def check_signature_profile(
     """Gate 4: everything about one ds:Signature that can be checked before crypto (R17-R23, R28)."""
     if signature.getparent() is not parent:
         raise SignatureProfileViolation("the signature is not a child of the element it signs")
-    kids = _exact_children(signature, [_SIGNED_INFO, _SIGNATURE_VALUE], optional_last=_KEY_INFO)
+    kids = _exact_children(signature, *_SIGNATURE_LAYOUTS)
     signed_info, signature_value = kids[0], kids[1]
-    c14n_node, method_node, reference = _exact_children(
-        signed_info, [_C14N_METHOD, _SIGNATURE_METHOD, _REFERENCE]
-    )
+    c14n_node, method_node, reference = _exact_children(signed_info, _SIGNED_INFO_LAYOUT)
     c14n, c14n_prefixes = _c14n(c14n_node)
     method = SignatureMethod.from_uri(method_node.get("Algorithm", ""))
     if len(method_node):
@@ -139,9 +145,7 @@ def check_signature_profile(
     if method.is_sha1 and not policy.allow_sha1:
         raise AlgorithmForbidden("rsa-sha1 signatures need allow_sha1 (--allow-sha1)")
     _check_reference_uri(reference, parent, id_attribute)
-    transforms, digest_method, digest_value = _exact_children(
-        reference, [_TRANSFORMS, _DIGEST_METHOD, _DIGEST_VALUE]
-    )
+    transforms, digest_method, digest_value = _exact_children(reference, _REFERENCE_LAYOUT)
     ref_c14n, ref_prefixes = _check_transforms(transforms)
     digest = DigestMethod.from_uri(digest_method.get("Algorithm", ""))
     if len(digest_method):

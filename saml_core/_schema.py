@@ -39,8 +39,8 @@ def validate_schema(root: Element, name: SchemaName = "protocol") -> None:
     schema = _schema(name)
     with _lock:  # an XMLSchema object keeps its error log per instance
         valid = schema.validate(root)
-        log: Any = schema.error_log  # lxml-stubs leave _ErrorLog empty
-        errors = list(log) if not valid else []
+        # the log is copied on every read, so it is read only on failure (lxml-stubs leave _ErrorLog empty)
+        errors: list[Any] = [] if valid else list(schema.error_log)  # type: ignore[call-overload]
     if not valid:
         first = errors[0] if errors else None
         where = f" (line {first.line})" if first is not None else ""

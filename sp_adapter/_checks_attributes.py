@@ -10,6 +10,7 @@ unsupported (R41).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -21,18 +22,19 @@ from ._errors import AwsAttributeInvalid
 from ._errors import DecryptionError
 from ._errors import MalformedMessage
 
-_ATTRIBUTE_STATEMENT = NS.saml("AttributeStatement")
+ATTRIBUTE_STATEMENT = NS.saml("AttributeStatement")
 _ATTRIBUTE = NS.saml("Attribute")
 _ENCRYPTED_ATTRIBUTE = NS.saml("EncryptedAttribute")
 _ATTRIBUTE_VALUE = NS.saml("AttributeValue")
 
 
-def read_attributes(assertion: Element, *, unique_names: bool) -> Mapping[str, tuple[str, ...]]:
-    """Name -> values in document order. ``unique_names``: every Name at most once (R51, AWS policy)."""
+def read_attributes(statements: Iterable[Element], *, unique_names: bool) -> Mapping[str, tuple[str, ...]]:
+    """Name -> values in document order, from the verified assertion's AttributeStatements.
+
+    ``unique_names``: every Name at most once (R51, AWS policy).
+    """
     attributes: dict[str, tuple[str, ...]] = {}
-    for statement in assertion:
-        if statement.tag != _ATTRIBUTE_STATEMENT:
-            continue
+    for statement in statements:
         for attribute in statement:
             if attribute.tag == _ENCRYPTED_ATTRIBUTE:
                 raise DecryptionError(detail="EncryptedAttribute is not supported")

@@ -1,6 +1,7 @@
 """Gate 8: protocol checks, reading only verified trees (SECURITY.md R31-R34, R41-R48, R50).
 
-Every function takes the verified assertion (or response) tree and an explicit ``now``; it returns the
+Every function takes the verified assertion (or response) tree, or its direct children grouped by tag
+(``Children``, one pass per element instead of one scan per tag), and an explicit ``now``; it returns the
 values it read or raises. Identifiers are compared as exact strings after the xs:anyURI whitespace
 collapse (R34); NameID is returned verbatim.
 """
@@ -63,12 +64,28 @@ def uri(value: str) -> str:
     return value.strip(" \t\r\n")
 
 
-def _children(parent: Element, tag: str) -> list[Element]:
-    return list(parent.iterchildren(tag))
+Children = dict[object, list[Element]]
+"""An element's direct children grouped by Clark tag, each group in document order."""
 
 
-def _one(parent: Element, tag: str) -> Element | None:
-    found = _children(parent, tag)
+def children_by_tag(parent: Element) -> Children:
+    """One pass over ``parent``'s direct children (R9: the direct-child axis only)."""
+    groups: Children = {}
+    for child in parent:
+        group = groups.get(child.tag)
+        if group is None:
+            groups[child.tag] = [child]
+        else:
+            group.append(child)
+    return groups
+
+
+def _group(children: Children, tag: str) -> Sequence[Element]:
+    return children.get(tag, ())
+
+
+def _one(children: Children, tag: str) -> Element | None:
+    found = children.get(tag, ())
     return found[0] if len(found) == 1 else None
 
 
@@ -80,10 +97,10 @@ def _instant(node: Element, attribute: str) -> datetime | None:
 # ------------------------------------------------------------------------------------------------ R42
 
 
-def check_status(response: Element) -> None:
+def check_status(response: Children) -> None:
     """R42: exactly one Status whose top-level StatusCode is Success, with no nested StatusCode."""
-    statuses = _children(response, _SAMLP_STATUS)
-    codes = _children(statuses[0], _SAMLP_STATUS_CODE) if len(statuses) == 1 else []
+    statuses = _group(response, _SAMLP_STATUS)
+    codes = list(statuses[0].iterchildren(_SAMLP_STATUS_CODE)) if len(statuses) == 1 else []
     if len(codes) != 1:
         raise StatusNotSuccess("the response must carry exactly one Status with one StatusCode")
     value = codes[0].get("Value", "")
@@ -104,9 +121,9 @@ def _issuer_value(node: Element, where: str) -> str:
     return uri(text_of(node))
 
 
-def check_issuers(response: Element, assertion: Element, trusted_issuer: str) -> str:
+def check_issuers(response: Children, assertion: Children, trusted_issuer: str) -> str:
     """R43, R32: the Assertion Issuer is the entity whose key verified; the Response Issuer, if any, too."""
-    issuers = _children(assertion, _SAML_ISSUER)
+    issuers = _group(assertion, _SAML_ISSUER)
     if len(issuers) != 1:
         raise IssuerMismatch("the Assertion has no Issuer", expected=(trusted_issuer,))
     issuer = _issuer_value(issuers[0], "Assertion")
@@ -166,7 +183,7 @@ class Subject:
 
 
 def check_subject(
-    assertion: Element, policy: Policy, now: datetime, decrypt_keys: Sequence[KeyPair]
+    assertion: Children, policy: Policy, now: datetime, decrypt_keys: Sequence[KeyPair]
 ) -> Subject:
     """R45: one non-empty NameID (or EncryptedID), one bearer SubjectConfirmation with Recipient and
     NotOnOrAfter and no NotBefore."""
@@ -174,8 +191,9 @@ def check_subject(
     if subject is None:
         raise SubjectConfirmationInvalid("the Assertion must have exactly one Subject")
     recipients, skew = policy.recipients, policy.clock_skew
-    name_id = _name_id(subject, decrypt_keys, policy.audiences)
-    confirmations = _children(subject, _SAML_SUBJECT_CONFIRMATION)
+    parts = children_by_tag(subject)
+    name_id = _name_id(parts, decrypt_keys, policy.audiences)
+    confirmations = _group(parts, _SAML_SUBJECT_CONFIRMATION)
     if len(confirmations) != 1:
         raise SubjectConfirmationInvalid(
             f"exactly one SubjectConfirmation is required, found {len(confirmations)}"
@@ -185,7 +203,8 @@ def check_subject(
         raise SubjectConfirmationInvalid(
             f"SubjectConfirmation Method {confirmation.get('Method', '')[:120]!r} is not bearer"
         )
-    data = _one(confirmation, _SAML_SUBJECT_CONFIRMATION_DATA)
+    found = list(confirmation.iterchildren(_SAML_SUBJECT_CONFIRMATION_DATA))
+    data = found[0] if len(found) == 1 else None
     if data is None:
         raise SubjectConfirmationInvalid("the bearer SubjectConfirmation has no SubjectConfirmationData")
     if data.get("NotBefore") is not None:
@@ -208,12 +227,12 @@ def check_subject(
 
 
 def _name_id(
-    subject: Element, decrypt_keys: Sequence[KeyPair], audiences: Sequence[str]
+    subject: Children, decrypt_keys: Sequence[KeyPair], audiences: Sequence[str]
 ) -> tuple[str, str | None]:
     """R45, R41: exactly one NameID, or one EncryptedID that decrypts to exactly one NameID; non-empty.
     H15: an SPNameQualifier, when present, names one of our audiences."""
-    plain = _children(subject, _SAML_NAME_ID)
-    encrypted = _children(subject, _SAML_ENCRYPTED_ID)
+    plain = _group(subject, _SAML_NAME_ID)
+    encrypted = _group(subject, _SAML_ENCRYPTED_ID)
     if len(plain) + len(encrypted) != 1:
         raise SubjectConfirmationInvalid("the Subject must have exactly one NameID")
     node = plain[0] if plain else _decrypt_name_id(encrypted[0], decrypt_keys)
@@ -249,7 +268,7 @@ class Conditions:
 _IGNORED_CONDITIONS = frozenset({_SAML_PROXY_RESTRICTION})
 
 
-def check_conditions(assertion: Element, audiences: Sequence[str], now: datetime, skew: int) -> Conditions:
+def check_conditions(assertion: Children, audiences: Sequence[str], now: datetime, skew: int) -> Conditions:
     """R46: one Conditions; the time window; every AudienceRestriction names an allowed audience; no unknown
     Condition; OneTimeUse is reported (the replay gate honours it)."""
     conditions = _one(assertion, _SAML_CONDITIONS)
@@ -311,9 +330,9 @@ def check_issue_instants(
                 raise Expired(f"{what} + max_age", not_on_or_after=limit, now=now, skew=skew)
 
 
-def check_authn_statements(assertion: Element, now: datetime, skew: int) -> str | None:
+def check_authn_statements(assertion: Children, now: datetime, skew: int) -> str | None:
     """R50: at least one AuthnStatement; R47: SessionNotOnOrAfter lies in the future. Returns SessionIndex."""
-    statements = _children(assertion, _SAML_AUTHN_STATEMENT)
+    statements = _group(assertion, _SAML_AUTHN_STATEMENT)
     if not statements:
         raise MalformedMessage("the Assertion has no AuthnStatement (web browser SSO profile)")
     for statement in statements:

@@ -63,21 +63,27 @@ def decode_transport(data: str | bytes, max_size: int) -> Transport:
             raise MalformedMessage("SAMLResponse is not base64: it has non-ASCII characters") from None
     else:
         raise MalformedMessage("SAMLResponse must be base64 text or XML bytes")
-    return Transport(strict_b64decode(text), text.decode("ascii"))
+    return Transport(strict_b64decode(text), data if isinstance(data, str) else text.decode("ascii"))
 
 
 def strict_b64decode(text: bytes) -> bytes:
     """R2: standard alphabet, ASCII whitespace stripped, exact padding, canonical final bits."""
-    compact = text.translate(None, _ASCII_WS)
+    try:
+        # strict_mode: only the standard alphabet, padding only at the end and exact (C-level, one pass);
+        # it refuses whitespace too, so text without line breaks is decoded without a stripped copy
+        decoded: bytes | None = binascii.a2b_base64(text, strict_mode=True)
+        compact = text
+    except (binascii.Error, ValueError):
+        decoded, compact = None, text.translate(None, _ASCII_WS)
     if not compact:
         raise MalformedMessage("SAMLResponse is empty")
     if len(compact) % 4:
         raise MalformedMessage("SAMLResponse is not strict base64 (alphabet, padding or length)")
-    try:
-        # strict_mode: only the standard alphabet, padding only at the end and exact (C-level, one pass)
-        decoded = binascii.a2b_base64(compact, strict_mode=True)
-    except (binascii.Error, ValueError):
-        raise MalformedMessage("SAMLResponse is not strict base64") from None
+    if decoded is None:
+        try:
+            decoded = binascii.a2b_base64(compact, strict_mode=True)
+        except (binascii.Error, ValueError):
+            raise MalformedMessage("SAMLResponse is not strict base64") from None
     # only the last quantum can carry unused bits; re-encoding its bytes must give its text back
     if not decoded or base64.b64encode(decoded[-(len(decoded) % 3 or 3) :]) != compact[-4:]:
         raise MalformedMessage("SAMLResponse is not canonical base64 (non-zero padding bits)")

@@ -24,6 +24,7 @@ from saml_core import parse_xml
 from saml_core import utcnow
 
 from ._aws_rules import check_aws_attributes
+from ._checks_attributes import ATTRIBUTE_STATEMENT
 from ._checks_attributes import read_attributes
 from ._checks_crypto import Verified
 from ._checks_crypto import verify_signatures
@@ -35,6 +36,7 @@ from ._checks_protocol import check_issue_instants
 from ._checks_protocol import check_issuers
 from ._checks_protocol import check_status
 from ._checks_protocol import check_subject
+from ._checks_protocol import children_by_tag
 from ._checks_shape import check_shape
 from ._checks_transport import decode_transport
 from ._errors import ConditionUnsupported
@@ -46,9 +48,10 @@ from ._result import ValidatedAssertion
 from ._trust import Trust
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@dataclass(slots=True, kw_only=True)
 class _Read:
-    """Values read in gate 8, handed to gates 9-10."""
+    """Values read in gate 8, handed to gates 9-10 (private and short-lived, so not frozen: a frozen
+    dataclass pays an ``object.__setattr__`` per field on every validation)."""
 
     issuer: str
     name_id: str
@@ -150,13 +153,14 @@ def _protocol(
     """Gate 8 in rule order: R42 Status, R43 Issuer, R45 Subject, R44 Destination, R46 Conditions,
     R47 time, R48 InResponseTo, R50 AuthnStatement. Returns what gates 9-10 and the result need."""
     response, assertion, skew = verified.response, verified.assertion, policy.clock_skew
-    check_status(response)
-    issuer = check_issuers(response, assertion, verified.entry.issuer)
-    subject = check_subject(assertion, policy, now, decrypt_keys)
+    response_parts, assertion_parts = children_by_tag(response), children_by_tag(assertion)
+    check_status(response_parts)
+    issuer = check_issuers(response_parts, assertion_parts, verified.entry.issuer)
+    subject = check_subject(assertion_parts, policy, now, decrypt_keys)
     check_destination(
         response, policy.allowed_destinations, signed=verified.response_signed, recipient=subject.recipient
     )
-    conditions = check_conditions(assertion, policy.audiences, now, skew)
+    conditions = check_conditions(assertion_parts, policy.audiences, now, skew)
     if conditions.one_time_use and not has_cache:
         raise ConditionUnsupported("OneTimeUse needs a replay cache (--replay-cache)", condition="OneTimeUse")
     check_issue_instants(response, assertion, now, skew, policy.max_age)
@@ -167,7 +171,7 @@ def _protocol(
         allow_unsolicited=policy.allow_unsolicited,
         response_signed=verified.response_signed,
     )
-    session_index = check_authn_statements(assertion, now, skew)
+    session_index = check_authn_statements(assertion_parts, now, skew)
     ends = [subject.not_on_or_after]
     if conditions.not_on_or_after is not None:
         ends.append(conditions.not_on_or_after)
@@ -183,7 +187,9 @@ def _protocol(
         audiences=conditions.audiences,
         recipient=subject.recipient,
         in_response_to=subject.in_response_to,
-        attributes=read_attributes(assertion, unique_names=policy.aws_attributes),
+        attributes=read_attributes(
+            assertion_parts.get(ATTRIBUTE_STATEMENT, ()), unique_names=policy.aws_attributes
+        ),
         assertion_id=assertion_id,
         response_id=response_id,
         latest_end=max(ends),
