@@ -102,6 +102,7 @@ _SIGNATURE_LAYOUTS: tuple[list[object], ...] = (
 )
 _SIGNED_INFO_LAYOUT: list[object] = [_C14N_METHOD, _SIGNATURE_METHOD, _REFERENCE]
 _REFERENCE_LAYOUT: list[object] = [_TRANSFORMS, _DIGEST_METHOD, _DIGEST_VALUE]
+_TRANSFORMS_LAYOUTS: tuple[list[object], ...] = ([_TRANSFORM], [_TRANSFORM, _TRANSFORM])
 
 
 _DIGEST_SIZES = {member: hashlib.new(member.hashlib_name).digest_size for member in DigestMethod}
@@ -120,8 +121,8 @@ def _c14n(node: Element) -> tuple[Transform, tuple[str, ...]]:
     if algorithm not in C14N_METHODS:
         raise SignatureProfileViolation(f"{algorithm.value} is not a canonicalisation method")
     prefixes: tuple[str, ...] = ()
-    kids = list(node)
-    if kids:
+    if len(node):
+        kids = list(node)
         only_prefix_list = len(kids) == 1 and kids[0].tag == _INCLUSIVE_NS and not len(kids[0])
         if algorithm is not Transform.EXC_C14N or not only_prefix_list:
             raise SignatureProfileViolation("only ec:InclusiveNamespaces is allowed inside exc-c14n")
@@ -184,7 +185,7 @@ def _check_reference_uri(reference: Element, parent: Element, id_attribute: str)
 def _check_transforms(transforms: Element) -> tuple[Transform, tuple[str, ...]]:
     """R19: enveloped-signature first, then at most one c14n without comments."""
     items = list(transforms)
-    if not 1 <= len(items) <= 2 or any(item.tag != _TRANSFORM for item in items):
+    if [item.tag for item in items] not in _TRANSFORMS_LAYOUTS:
         raise SignatureProfileViolation("Transforms must hold enveloped-signature and at most one c14n")
     first = items[0].get("Algorithm", "")
     if first != Transform.ENVELOPED.value or len(items[0]):

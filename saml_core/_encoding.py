@@ -7,7 +7,6 @@ where Python's ``b64decode(validate=True)`` would accept ``QUJD=`` or ``QUJDRB==
 
 from __future__ import annotations
 
-import base64
 import binascii
 
 _ASCII_WS = b" \t\r\n"
@@ -16,17 +15,23 @@ _ASCII_WS = b" \t\r\n"
 def decode_base64_strict(text: str) -> bytes:
     """Decode or raise ``ValueError`` (the caller maps it to its own error code)."""
     try:
-        compact = text.encode("ascii").translate(None, _ASCII_WS)
+        compact = text.encode("ascii")
     except UnicodeEncodeError:
         raise ValueError("not strict base64 (a character outside ASCII)") from None
+    try:
+        # strict_mode: only the standard alphabet, padding only at the end and exact (C-level, one pass);
+        # it refuses whitespace too, so a value without line breaks needs no stripped copy
+        decoded: bytes | None = binascii.a2b_base64(compact, strict_mode=True)
+    except binascii.Error:
+        decoded, compact = None, compact.translate(None, _ASCII_WS)
     if not compact or len(compact) % 4:
         raise ValueError("not strict base64 (alphabet, padding or length)")
-    try:
-        # strict_mode: only the standard alphabet, padding only at the end and exact (C-level, one pass)
-        decoded = binascii.a2b_base64(compact, strict_mode=True)
-    except binascii.Error:
-        raise ValueError("not strict base64") from None
+    if decoded is None:
+        try:
+            decoded = binascii.a2b_base64(compact, strict_mode=True)
+        except binascii.Error:
+            raise ValueError("not strict base64") from None
     # only the last quantum can carry unused bits; re-encoding its bytes must give its text back
-    if not decoded or base64.b64encode(decoded[-(len(decoded) % 3 or 3) :]) != compact[-4:]:
+    if not decoded or binascii.b2a_base64(decoded[-(len(decoded) % 3 or 3) :], newline=False) != compact[-4:]:
         raise ValueError("not canonical base64 (non-zero unused bits)")
     return decoded

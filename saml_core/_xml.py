@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lxml import etree
@@ -281,11 +280,9 @@ def check_unique_ids(root: Element) -> dict[str, Element]:
     """R12: every ID-like attribute is unique, unprefixed and an NCName. Returns ID -> element."""
     seen: dict[str, Element] = {}
     for node in root.iter(etree.Element):
-        # a parsed tree's attribute names and values are str (lxml-stubs also allow bytes)
-        attrib: Mapping[str, str] = node.attrib  # type: ignore[assignment]
-        if not attrib:
-            continue
-        for name in attrib:
+        # keys(): one list of names per element, without an attrib proxy (a parsed tree's names are str)
+        name: str
+        for name in node.keys():  # type: ignore[assignment]
             if name in _ID_NAMES:
                 local = name
             elif name[0] != "{":
@@ -296,7 +293,7 @@ def check_unique_ids(root: Element) -> dict[str, Element]:
                 raise SignatureProfileViolation(f"namespaced ID attribute {name!r} is not allowed")
             else:
                 continue
-            value = attrib[name]
+            value: str = node.get(name)  # type: ignore[assignment]
             if not is_ncname(value):
                 raise SignatureProfileViolation(f"{local} value {value[:80]!r} is not an NCName")
             if value in seen:

@@ -85,6 +85,6 @@ def strict_b64decode(text: bytes) -> bytes:
         except (binascii.Error, ValueError):
             raise MalformedMessage("SAMLResponse is not strict base64") from None
     # only the last quantum can carry unused bits; re-encoding its bytes must give its text back
-    if not decoded or base64.b64encode(decoded[-(len(decoded) % 3 or 3) :]) != compact[-4:]:
+    if not decoded or binascii.b2a_base64(decoded[-(len(decoded) % 3 or 3) :], newline=False) != compact[-4:]:
         raise MalformedMessage("SAMLResponse is not canonical base64 (non-zero padding bits)")
     return decoded
