@@ -1,6 +1,7 @@
 """Validation throughput: sp_adapter.validate_response next to python3-saml and a raw floor, in one run.
 
     .venv/bin/python bench/bench_validate.py [--seconds 2] [--variant A --variant RA]
+    .venv/bin/python bench/bench_validate.py --breakdown [--variant A]   # where ours spends its time
 
 For each F0 variant (SECURITY.md 2.0, RSA-2048, exc-c14n, RSA-SHA256) it measures, on the same bytes and with
 keys loaded once:
@@ -12,14 +13,21 @@ keys loaded once:
   without its Signature, SHA-256, c14n of SignedInfo, RSA PKCS#1 v1.5 verify with ``cryptography``.
 
 Targets (issue 4): ours >= 10x python3-saml, ours >= 0.5x the floor.
+
+``--breakdown`` times each gate (and the costliest steps inside them) inside the running pipeline, by
+wrapping those functions with a clock for the run and restoring them afterwards. Each step costs more there
+than alone, since the other gates evict its data from the caches; each wrapper adds well under a
+microsecond.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import collections
 import copy
 import hashlib
+import importlib
 import json
 import sys
 import time
@@ -131,6 +139,66 @@ def _floor(b64: str) -> Callable[[], object]:
     return run
 
 
+_STEPS = (
+    ("sp_adapter._validate", "decode_transport", "gate 1: size, strict base64"),
+    ("sp_adapter._validate", "parse_xml", "gate 2: hardened parse and caps"),
+    ("sp_adapter._validate", "check_shape", "gate 3: shape"),
+    ("sp_adapter._checks_shape", "validate_schema", "  XSD validation"),
+    ("sp_adapter._checks_shape", "check_unique_ids", "  the ID walk"),
+    ("sp_adapter._validate", "verify_signatures", "gates 4-6: signatures"),
+    ("sp_adapter._checks_crypto", "check_signature_profile", "  profile gate"),
+    ("saml_core._dsig", "canonicalize_received", "  c14n of SignedInfo (private copy)"),
+    ("saml_core._dsig", "_verify_with_keys", "  SignatureValue with the pinned key"),
+    ("saml_core._dsig", "canonicalize_enveloped", "  c14n of the signed element (private copy)"),
+    ("saml_core._dsig", "parse_canonical", "  re-parse of the signed bytes"),
+    ("sp_adapter._validate", "_protocol", "gates 7-8: protocol"),
+    ("sp_adapter._validate", "check_aws_attributes", "gate 9: AWS attribute rules"),
+)
+
+
+def breakdown(variant: str, calls: int) -> tuple[float, float, list[tuple[str, float]]]:
+    """µs per ``validate_response`` call without and with the clocks, and per step of ``_STEPS``."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    function = _ours(fx.f0_b64(variant, now=now), now)
+    plain = _micros_per_call(function, calls)
+    spent: collections.Counter[str] = collections.Counter()
+    originals = []
+    for module_name, name, label in _STEPS:
+        module = importlib.import_module(module_name)
+        original = getattr(module, name)
+        originals.append((module, name, original))
+        setattr(module, name, _clocked(original, label, spent))
+    try:
+        for _ in range(max(1, calls // 10)):
+            function()
+        spent.clear()
+        clocked = _micros_per_call(function, calls, warm_up=False)
+    finally:
+        for module, name, original in originals:
+            setattr(module, name, original)
+    return plain, clocked, [(label, spent[label] / calls / 1000) for _, _, label in _STEPS]
+
+
+def _micros_per_call(function: Callable[[], object], calls: int, *, warm_up: bool = True) -> float:
+    for _ in range(max(1, calls // 10) if warm_up else 0):
+        function()
+    start = time.perf_counter_ns()
+    for _ in range(calls):
+        function()
+    return (time.perf_counter_ns() - start) / calls / 1000
+
+
+def _clocked(function: Callable[..., Any], label: str, spent: collections.Counter[str]) -> Callable[..., Any]:
+    def clocked(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter_ns()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent[label] += time.perf_counter_ns() - start
+
+    return clocked
+
+
 def run(variants: list[str], seconds: float) -> list[dict[str, Any]]:
     rows = []
     now = datetime.now(UTC).replace(microsecond=0)
@@ -161,7 +229,20 @@ def main(argv: list[str] | None = None) -> int:
         "--variant", action="append", choices=["A", "R", "RA"], help="F0 variants (default A, RA)"
     )
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    parser.add_argument(
+        "--breakdown", action="store_true", help="time each gate of ours inside the pipeline instead"
+    )
+    parser.add_argument("--calls", type=int, default=5000, help="calls per --breakdown variant")
     args = parser.parse_args(argv)
+    if args.calls < 1:
+        parser.error("--calls must be at least 1")
+    if args.breakdown:
+        for variant in args.variant or ["A", "RA"]:
+            plain, clocked, steps = breakdown(variant, args.calls)
+            print(f"F0-{variant}: {plain:.0f} µs per validate_response call, {clocked:.0f} with the clocks")
+            for label, micros in steps:
+                print(f"  {label:48} {micros:7.1f} µs")
+        return 0
     rows = run(args.variant or ["A", "RA"], args.seconds)
     if args.json:
         print(json.dumps(rows, indent=2))

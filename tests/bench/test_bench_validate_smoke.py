@@ -24,3 +24,16 @@ def test_bench_validate_smoke() -> None:
         assert row["ours_ops"] > 0 and row["python3_saml_ops"] > 0 and row["floor_ops"] > 0
         assert abs(row["vs_python3_saml"] - row["ours_ops"] / row["python3_saml_ops"]) < 0.05
     assert bench.main(["--seconds", "0.01", "--variant", "A"]) == 0
+
+
+def test_bench_validate_breakdown_times_every_step_and_restores_them() -> None:
+    import saml_core
+    import sp_adapter._validate as pipeline
+
+    bench = _load()
+    plain, clocked, steps = bench.breakdown("RA", 3)
+    assert plain > 0 and clocked > 0
+    assert [label for label, _ in steps] == [label for _, _, label in bench._STEPS]
+    assert all(micros > 0 for _, micros in steps), steps  # every step ran inside validate_response
+    assert pipeline.parse_xml is saml_core.parse_xml  # the clocks are gone afterwards
+    assert bench.main(["--breakdown", "--calls", "2", "--variant", "A"]) == 0
