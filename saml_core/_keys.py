@@ -260,4 +260,8 @@ def load_certificate(data: bytes) -> x509.Certificate:
                 return x509.load_der_x509_certificate(data)
             return x509.load_der_x509_certificate(base64.b64decode(stripped, validate=True))
     except ValueError as exc:
-        raise KeyLoadError(f"cannot load the certificate: {exc}") from None
+        # cryptography's DER errors are Rust debug text ("ParseError { kind: ... }"): say what was expected
+        reason = str(exc) if "{" not in str(exc) else "the bytes are not an X.509 certificate"
+        raise KeyLoadError(
+            f"cannot load the certificate (expected PEM, DER or a base64 DER body): {reason[:200]}"
+        ) from None

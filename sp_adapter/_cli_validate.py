@@ -28,6 +28,7 @@ from saml_core.errors import ConfigError
 from saml_core.errors import KeyLoadError
 from saml_core.errors import SAMLError
 
+from ._errors import MessageTooLarge
 from ._policy import Policy
 from ._replay import replay_cache_from_url
 from ._result import ValidatedAssertion
@@ -219,11 +220,21 @@ def _first_certificate(pem: bytes) -> bytes | None:
     return pem[begin : end + len(b"-----END CERTIFICATE-----")] if end > 0 else None
 
 
-def read_input(source: str) -> bytes:
-    """INPUT or '-' (stdin): base64 as POSTed, or raw XML."""
+INPUT_LIMIT = 1024 * 1024
+"""Bytes read from INPUT at most: above every policy's size limit, so a verdict never changes, while
+``/dev/zero`` or an endless pipe ends as ``too_large`` instead of filling memory (R1)."""
+
+
+def read_input(source: str, limit: int = INPUT_LIMIT) -> bytes:
+    """INPUT or '-' (stdin): base64 as POSTed, or raw XML; at most ``limit`` bytes."""
     if source == "-":
-        return sys.stdin.buffer.read()
-    return _read(source)
+        data = sys.stdin.buffer.read(limit + 1)
+    else:
+        with open(source, "rb") as handle:
+            data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise MessageTooLarge(f"the input is larger than {limit} bytes")
+    return data
 
 
 @click.command()

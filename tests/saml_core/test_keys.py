@@ -14,6 +14,7 @@ from saml_core import KeyPair
 from saml_core import TrustedKey
 from saml_core import load_certificate
 from saml_core.constants import SignatureMethod
+from saml_core.errors import KeyLoadError
 from saml_core.errors import SAMLError
 from tests.saml_core.builders import NOW
 
@@ -158,3 +159,12 @@ def test_kinds_and_sizes(idp_keys: KeyPair, ec_keys: KeyPair) -> None:
 def test_key_material_stays_out_of_repr(idp_keys: KeyPair) -> None:
     text = repr(idp_keys) + repr(idp_keys.trusted) + str(idp_keys)
     assert "PRIVATE" not in text and "BEGIN" not in text and "xmlsec" not in text
+
+
+def test_load_certificate_refuses_a_non_certificate_with_a_readable_message() -> None:
+    # a base64 SAMLResponse passed where a certificate belongs: the message says what was expected,
+    # not cryptography's Rust parser debug text
+    with pytest.raises(KeyLoadError) as caught:
+        load_certificate(base64.b64encode(b"<samlp:Response/>"))
+    message = str(caught.value)
+    assert "expected PEM, DER or a base64 DER body" in message and "ParseError" not in message

@@ -222,3 +222,17 @@ def test_console_script_reads_stdin_and_writes_json_errors_when_not_a_tty(files:
     assert bad.returncode == 1
     assert json.loads(bad.stderr)["error"] == "malformed_xml"  # stderr is a pipe: JSON without --json
     assert bad.stdout == b""
+
+
+def test_endless_input_is_too_large_without_reading_it_all(files: dict[str, Path]) -> None:
+    # /dev/zero never ends: the CLI reads one byte past its cap and answers too_large (R1), exit 1
+    code, out, err = run(*pinned(files), "--json", "/dev/zero")
+    assert (code, out) == (1, "")
+    assert json.loads(err) == {
+        "aws_error": "ValidationError",
+        "error": "too_large",
+        "message": "the input is larger than 1048576 bytes",
+    }
+    # under the cap, the policy's own limit still decides, with the real size in its message
+    code, out, err = run(*pinned(files), "--json", "-", stdin=b"A" * 200_000)
+    assert code == 1 and "200000 characters; the limit is 100000" in json.loads(err)["message"]
