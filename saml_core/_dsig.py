@@ -59,7 +59,6 @@ from ._xml import DEFAULT_LIMITS
 from ._xml import Element
 from ._xml import XMLLimits
 from ._xml import check_unique_ids
-from ._xml import children
 from ._xml import parse_canonical
 from .constants import NS
 from .constants import DigestMethod
@@ -212,7 +211,7 @@ def verify_enveloped(
     ``profile``: the ``check_signature_profile`` result for this element's Signature under the same
     ``policy``, when the caller ran the gate for every signature before any crypto (it is run here otherwise).
     """
-    signatures = children(element, DS_SIGNATURE)
+    signatures = list(element.iterchildren(DS_SIGNATURE))
     if not signatures:
         raise SignatureMissing("the element is not signed")
     if len(signatures) > 1:
@@ -243,6 +242,10 @@ def _candidate_keys(
     """R22, R25: pinned keys that fit the method; a KeyInfo certificate may only reorder them."""
     if not keys:
         raise UntrustedKey("no trusted key is configured for this issuer")
+    if len(keys) == 1:  # one pinned key (the usual case): the same rules without the list passes
+        only = keys[0]
+        if only.kind == "rsa" and not info.method.is_ec and only.key_size >= policy.min_rsa_bits:
+            return [only]
     wanted = "ec" if info.method.is_ec else "rsa"
     fitting = [k for k in keys if k.kind == wanted and (wanted == "rsa" or k.curve_allowed)]
     if not fitting:

@@ -102,6 +102,7 @@ _SIGNATURE_LAYOUTS: tuple[list[object], ...] = (
 )
 _SIGNED_INFO_LAYOUT: list[object] = [_C14N_METHOD, _SIGNATURE_METHOD, _REFERENCE]
 _REFERENCE_LAYOUT: list[object] = [_TRANSFORMS, _DIGEST_METHOD, _DIGEST_VALUE]
+_REFERENCE_ATTRIBUTES = frozenset({"URI", "Id", "Type"})
 _TRANSFORMS_LAYOUTS: tuple[list[object], ...] = ([_TRANSFORM], [_TRANSFORM, _TRANSFORM])
 
 
@@ -178,7 +179,7 @@ def _check_reference_uri(reference: Element, parent: Element, id_attribute: str)
     if uri is None or uri != "#" + element_id:
         shown = "absent" if uri is None else repr(uri[:120])
         raise SignatureProfileViolation(f"Reference URI is {shown}; it must be '#{element_id[:80]}'")
-    if set(reference.attrib) - {"URI", "Id", "Type"}:
+    if not _REFERENCE_ATTRIBUTES.issuperset(reference.keys()):
         raise SignatureProfileViolation("unexpected attribute on Reference")
 
 

@@ -66,6 +66,9 @@ def _signature_policy(policy: Policy, entry: TrustEntry) -> SignaturePolicy:
     )
 
 
+_ABSENT = SignaturePolicy()
+
+
 @functools.lru_cache(maxsize=64)
 def _signature_policy_for(allow_sha1: bool, min_rsa_bits: int) -> SignaturePolicy:
     return SignaturePolicy(allow_sha1=allow_sha1, min_rsa_bits=min_rsa_bits)
@@ -115,16 +118,19 @@ def _verify_plain(shape: Shape, trust: Trust, policy: Policy) -> Verified:
     assertion_issuer = _issuer_text(shape.assertion)
     response_entry = assertion_entry = None
     response_profile = assertion_profile = None
+    response_policy = assertion_policy = _ABSENT  # replaced below for each signature present
     # gate 4: every signature's profile, before any crypto
     if shape.response_signature is not None:
         response_entry = select_entry(trust, response_issuer, assertion_issuer)
+        response_policy = _signature_policy(policy, response_entry)
         response_profile = check_signature_profile(
-            shape.response_signature, shape.root, policy=_signature_policy(policy, response_entry)
+            shape.response_signature, shape.root, policy=response_policy
         )
     if shape.assertion_signature is not None:
         assertion_entry = select_entry(trust, assertion_issuer)
+        assertion_policy = _signature_policy(policy, assertion_entry)
         assertion_profile = check_signature_profile(
-            shape.assertion_signature, shape.assertion, policy=_signature_policy(policy, assertion_entry)
+            shape.assertion_signature, shape.assertion, policy=assertion_policy
         )
     # gate 5: crypto, Response first (R29: every present signature must verify)
     response_tree = shape.root
@@ -133,7 +139,7 @@ def _verify_plain(shape: Shape, trust: Trust, policy: Policy) -> Verified:
         verified = verify_enveloped(
             shape.root,
             response_entry.keys,
-            policy=_signature_policy(policy, response_entry),
+            policy=response_policy,
             ids=shape.id_map,
             profile=response_profile,
         )
@@ -143,7 +149,7 @@ def _verify_plain(shape: Shape, trust: Trust, policy: Policy) -> Verified:
         verified = verify_enveloped(
             shape.assertion,
             assertion_entry.keys,
-            policy=_signature_policy(policy, assertion_entry),
+            policy=assertion_policy,
             ids=shape.id_map,
             profile=assertion_profile,
         )
