@@ -19,8 +19,10 @@ from saml_core import parse_instant
 from saml_core import utcnow
 from saml_core._cli import cli_errors
 from saml_core.errors import ConfigError
+from saml_core.errors import TooLarge
 
 from ._files import write_atomic
+from ._parse import METADATA_LIMITS
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -46,13 +48,23 @@ def errors_handled(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def read_bytes(path: str) -> bytes:
-    """A file's bytes, or ``-`` for stdin; unreadable files become ConfigError (exit 2)."""
-    if path == "-":
-        return sys.stdin.buffer.read()
+    """A file's bytes, or ``-`` for stdin; unreadable files become ConfigError (exit 2).
+
+    At most ``METADATA_LIMITS.max_bytes`` are read (IAM's own limit, above any key or certificate file), so
+    ``/dev/zero`` or an endless pipe ends as ``too_large`` instead of filling memory.
+    """
+    limit = METADATA_LIMITS.max_bytes
     try:
-        return Path(path).read_bytes()
+        if path == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            with Path(path).open("rb") as handle:
+                data = handle.read(limit + 1)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > limit:
+        raise TooLarge(f"{'stdin' if path == '-' else path} is larger than {limit} bytes")
+    return data
 
 
 def emit_document(data: bytes, out: str | None) -> None:

@@ -138,9 +138,16 @@ class ValidationSetup:
         )
 
 
-def _read(path: str) -> bytes:
+CONFIG_FILE_LIMIT = 10_000_000
+"""Bytes read from a metadata, certificate or key file at most: IAM's own metadata limit."""
+
+
+def _read(path: str, limit: int = CONFIG_FILE_LIMIT) -> bytes:
     with open(path, "rb") as handle:
-        return handle.read()
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise ConfigError(f"{path} is larger than {limit} bytes")
+    return data
 
 
 def _parse_now(text: str | None) -> datetime | None:

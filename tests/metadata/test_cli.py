@@ -242,6 +242,19 @@ def test_bad_input_is_one_line_exit_1(tmp_path: Path, files: dict[str, str]) -> 
     assert error_of(run("inspect", str(response)))["error"] == "not_metadata"
 
 
+def test_endless_input_is_too_large_without_reading_it_all() -> None:
+    # /dev/zero never ends: the file read stops one byte past IAM's 10,000,000-character limit
+    result = run("inspect", "/dev/zero")
+    assert result.exit_code == 1
+    assert error_of(result) == {
+        "aws_error": "ValidationError",
+        "error": "too_large",
+        "message": "/dev/zero is larger than 10000000 bytes",
+    }
+    piped = CliRunner().invoke(main, ["--json", "inspect", "-"], input=b"<" * 10_000_001)
+    assert piped.exit_code == 1 and "stdin is larger than 10000000 bytes" in piped.stderr
+
+
 def test_human_error_line_without_json(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["inspect", str(tmp_path / "nope.xml")])
     assert result.exit_code == 2

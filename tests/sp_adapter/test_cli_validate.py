@@ -236,3 +236,9 @@ def test_endless_input_is_too_large_without_reading_it_all(files: dict[str, Path
     # under the cap, the policy's own limit still decides, with the real size in its message
     code, out, err = run(*pinned(files), "--json", "-", stdin=b"A" * 200_000)
     assert code == 1 and "200000 characters; the limit is 100000" in json.loads(err)["message"]
+
+
+def test_endless_trust_file_is_a_configuration_error() -> None:
+    code, out, err = run("--idp-metadata", "/dev/zero", "--aws", "--json", "-", stdin=b"AAAA")
+    assert (code, out) == (2, "")
+    assert json.loads(err)["message"] == "/dev/zero is larger than 10000000 bytes"
