@@ -277,7 +277,8 @@ def _value_fits_key(info: SignatureInfo, key: TrustedKey) -> bool:
     if key.kind == "rsa":  # cached on the key: no ABC isinstance per message
         return len(info.signature_value) == (key.key_size + 7) // 8
     public = key.public_key
-    assert isinstance(public, ec.EllipticCurvePublicKey)
+    if not isinstance(public, ec.EllipticCurvePublicKey):  # fail closed on any other key type
+        return False
     size = (public.curve.key_size + 7) // 8
     if len(info.signature_value) != 2 * size:
         return False
