@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from saml_core.aws import AWS_PARTITIONS
+from saml_core.aws import IAM_METADATA_MAX_CHARS
 from saml_core.constants import AWS_ROLE
 from saml_core.constants import AWS_ROLE_SESSION_NAME
 from saml_core.constants import AWS_SESSION_DURATION
@@ -44,7 +45,7 @@ _DEFAULT_REGION = {name: AWS_PARTITIONS[name].default_region for name in PARTITI
 
 #: IAM's SAMLMetadataDocument length limits (AWS.md section 4)
 IAM_MIN_CHARS = 1_000
-IAM_MAX_CHARS = 10_000_000
+IAM_MAX_CHARS = IAM_METADATA_MAX_CHARS
 IAM_MIN_RSA_BITS = 1024
 IAM_MAX_IDPS = 10
 

@@ -29,6 +29,7 @@ from saml_core import parse_instant
 from saml_core import parse_xml
 from saml_core import text_of
 from saml_core import validate_schema
+from saml_core.aws import IAM_METADATA_MAX_CHARS
 
 from ._duration import parse_duration
 from ._errors import MetadataError
@@ -50,7 +51,7 @@ from ._xmlutil import Element
 
 #: metadata is trust configuration, larger than a message: IAM takes up to 10,000,000 characters
 METADATA_LIMITS = XMLLimits(
-    max_bytes=10_000_000,
+    max_bytes=IAM_METADATA_MAX_CHARS,
     max_depth=32,
     max_elements=500_000,
     max_attributes=32,

@@ -157,3 +157,6 @@ AWS_PARTITIONS: Mapping[str, AwsPartition] = MappingProxyType(
         )
     }
 )
+
+IAM_METADATA_MAX_CHARS = 10_000_000
+"""IAM's SAMLMetadataDocument length limit (AWS.md section 4): also the most any CLI reads of a trust file."""

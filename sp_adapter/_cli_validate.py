@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from saml_core import KeyPair
 from saml_core import parse_instant
 from saml_core._cli import cli_errors
+from saml_core.aws import IAM_METADATA_MAX_CHARS
 from saml_core.errors import ConfigError
 from saml_core.errors import KeyLoadError
 from saml_core.errors import SAMLError
@@ -138,11 +139,8 @@ class ValidationSetup:
         )
 
 
-CONFIG_FILE_LIMIT = 10_000_000
-"""Bytes read from a metadata, certificate or key file at most: IAM's own metadata limit."""
-
-
-def _read(path: str, limit: int = CONFIG_FILE_LIMIT) -> bytes:
+def _read(path: str, limit: int = IAM_METADATA_MAX_CHARS) -> bytes:
+    """A metadata, certificate or key file, up to IAM's metadata limit (never a hang on /dev/zero)."""
     with open(path, "rb") as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
