@@ -7,7 +7,6 @@ import json
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from typing import ParamSpec
 from typing import TypeVar
@@ -18,6 +17,7 @@ from saml_core import SAMLError
 from saml_core import parse_instant
 from saml_core import utcnow
 from saml_core._cli import cli_errors
+from saml_core._cli import read_capped
 from saml_core.errors import ConfigError
 from saml_core.errors import TooLarge
 
@@ -53,18 +53,10 @@ def read_bytes(path: str) -> bytes:
     At most ``METADATA_LIMITS.max_bytes`` are read (IAM's own limit, above any key or certificate file), so
     ``/dev/zero`` or an endless pipe ends as ``too_large`` instead of filling memory.
     """
-    limit = METADATA_LIMITS.max_bytes
     try:
-        if path == "-":
-            data = sys.stdin.buffer.read(limit + 1)
-        else:
-            with Path(path).open("rb") as handle:
-                data = handle.read(limit + 1)
+        return read_capped(path, METADATA_LIMITS.max_bytes, TooLarge)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise TooLarge(f"{'stdin' if path == '-' else path} is larger than {limit} bytes")
-    return data
 
 
 def emit_document(data: bytes, out: str | None) -> None:

@@ -12,24 +12,26 @@ import binascii
 _ASCII_WS = b" \t\r\n"
 
 
-def decode_base64_strict(text: str) -> bytes:
-    """Decode or raise ``ValueError`` (the caller maps it to its own error code)."""
+def decode_base64_strict(text: str | bytes) -> bytes:
+    """Decode or raise ``ValueError`` whose message completes "... is": the caller maps it to its own code."""
     try:
-        compact = text.encode("ascii")
+        compact = text.encode("ascii") if isinstance(text, str) else text
     except UnicodeEncodeError:
         raise ValueError("not strict base64 (a character outside ASCII)") from None
     try:
         # strict_mode: only the standard alphabet, padding only at the end and exact (C-level, one pass);
         # it refuses whitespace too, so a value without line breaks needs no stripped copy
         decoded: bytes | None = binascii.a2b_base64(compact, strict_mode=True)
-    except binascii.Error:
+    except (binascii.Error, ValueError):
         decoded, compact = None, compact.translate(None, _ASCII_WS)
-    if not compact or len(compact) % 4:
+    if not compact:
+        raise ValueError("empty")
+    if len(compact) % 4:
         raise ValueError("not strict base64 (alphabet, padding or length)")
     if decoded is None:
         try:
             decoded = binascii.a2b_base64(compact, strict_mode=True)
-        except binascii.Error:
+        except (binascii.Error, ValueError):
             raise ValueError("not strict base64") from None
     # only the last quantum can carry unused bits; re-encoding its bytes must give its text back
     if not decoded or binascii.b2a_base64(decoded[-(len(decoded) % 3 or 3) :], newline=False) != compact[-4:]:

@@ -11,8 +11,9 @@ Invariants this module owns:
 from __future__ import annotations
 
 import base64
-import binascii
 from dataclasses import dataclass
+
+from saml_core._encoding import decode_base64_strict
 
 from ._errors import MalformedMessage
 from ._errors import MessageTooLarge
@@ -69,22 +70,6 @@ def decode_transport(data: str | bytes, max_size: int) -> Transport:
 def strict_b64decode(text: bytes) -> bytes:
     """R2: standard alphabet, ASCII whitespace stripped, exact padding, canonical final bits."""
     try:
-        # strict_mode: only the standard alphabet, padding only at the end and exact (C-level, one pass);
-        # it refuses whitespace too, so text without line breaks is decoded without a stripped copy
-        decoded: bytes | None = binascii.a2b_base64(text, strict_mode=True)
-        compact = text
-    except (binascii.Error, ValueError):
-        decoded, compact = None, text.translate(None, _ASCII_WS)
-    if not compact:
-        raise MalformedMessage("SAMLResponse is empty")
-    if len(compact) % 4:
-        raise MalformedMessage("SAMLResponse is not strict base64 (alphabet, padding or length)")
-    if decoded is None:
-        try:
-            decoded = binascii.a2b_base64(compact, strict_mode=True)
-        except (binascii.Error, ValueError):
-            raise MalformedMessage("SAMLResponse is not strict base64") from None
-    # only the last quantum can carry unused bits; re-encoding its bytes must give its text back
-    if not decoded or binascii.b2a_base64(decoded[-(len(decoded) % 3 or 3) :], newline=False) != compact[-4:]:
-        raise MalformedMessage("SAMLResponse is not canonical base64 (non-zero padding bits)")
-    return decoded
+        return decode_base64_strict(text)
+    except ValueError as exc:
+        raise MalformedMessage(f"SAMLResponse is {exc}") from None

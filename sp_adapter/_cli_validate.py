@@ -10,7 +10,6 @@ Prints the validated-assertion JSON on stdout and exits 0; a rejection prints on
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from saml_core import KeyPair
 from saml_core import parse_instant
 from saml_core._cli import cli_errors
+from saml_core._cli import read_capped
 from saml_core.aws import IAM_METADATA_MAX_CHARS
 from saml_core.errors import ConfigError
 from saml_core.errors import KeyLoadError
@@ -141,11 +141,7 @@ class ValidationSetup:
 
 def _read(path: str, limit: int = IAM_METADATA_MAX_CHARS) -> bytes:
     """A metadata, certificate or key file, up to IAM's metadata limit (never a hang on /dev/zero)."""
-    with open(path, "rb") as handle:
-        data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise ConfigError(f"{path} is larger than {limit} bytes")
-    return data
+    return read_capped(path, limit, ConfigError)
 
 
 def _parse_now(text: str | None) -> datetime | None:
@@ -232,14 +228,7 @@ INPUT_LIMIT = 1024 * 1024
 
 def read_input(source: str, limit: int = INPUT_LIMIT) -> bytes:
     """INPUT or '-' (stdin): base64 as POSTed, or raw XML; at most ``limit`` bytes."""
-    if source == "-":
-        data = sys.stdin.buffer.read(limit + 1)
-    else:
-        with open(source, "rb") as handle:
-            data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise MessageTooLarge(f"the input is larger than {limit} bytes")
-    return data
+    return read_capped(source, limit, MessageTooLarge)
 
 
 @click.command()

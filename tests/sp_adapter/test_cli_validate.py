@@ -231,7 +231,7 @@ def test_endless_input_is_too_large_without_reading_it_all(files: dict[str, Path
     assert json.loads(err) == {
         "aws_error": "ValidationError",
         "error": "too_large",
-        "message": "the input is larger than 1048576 bytes",
+        "message": "/dev/zero is larger than 1048576 bytes",
     }
     # under the cap, the policy's own limit still decides, with the real size in its message
     code, out, err = run(*pinned(files), "--json", "-", stdin=b"A" * 200_000)
