@@ -11,7 +11,6 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from typing import NoReturn
 
@@ -23,6 +22,7 @@ from saml_core import TrustedKey
 from saml_core import new_id
 from saml_core import parse_instant
 from saml_core import sequential_ids
+from saml_core._bounded import read_file
 from saml_core._cli import EXIT_USAGE
 from saml_core._cli import emit_error
 
@@ -203,7 +203,7 @@ def _provider(request: _Request, config: IdPConfig | None) -> IdentityProvider:
         )
     if not (request.key and request.cert and request.entity_id):
         raise IdPConfigError("give --config FILE, or --key PEM --cert PEM --entity-id URI")
-    keys = KeyPair.from_pem(Path(request.key).read_bytes(), Path(request.cert).read_bytes())
+    keys = KeyPair.from_pem(read_file(request.key), read_file(request.cert))
     return IdentityProvider(request.entity_id, keys, id_source=ids)
 
 
@@ -274,7 +274,7 @@ def _attributes(items: Sequence[str], user: User | None) -> dict[str, list[str]]
 
 def _encrypt_to(request: _Request, sp: ServiceProvider | None) -> TrustedKey | None:
     if request.encrypt_cert:
-        return TrustedKey.from_pem(Path(request.encrypt_cert).read_bytes())
+        return TrustedKey.from_pem(read_file(request.encrypt_cert))
     return sp.encrypt_cert if sp else None
 
 

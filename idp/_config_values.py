@@ -9,12 +9,12 @@ from typing import Any
 
 from saml_core import SAMLError
 from saml_core import TrustedKey
+from saml_core._bounded import read_file
 from saml_core.constants import Binding
 
 from ._errors import IdPConfigError
 
 _FETCH_TIMEOUT = 10.0
-_MAX_METADATA = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +143,7 @@ class Reader:
             return None
         file = self.path(key)
         try:
-            return TrustedKey.from_pem(file.read_bytes())
+            return TrustedKey.from_pem(read_file(file))
         except OSError as exc:
             raise IdPConfigError(f"{self.where(key)}: cannot read {file}: {exc.strerror}") from None
         except SAMLError as exc:
@@ -175,18 +175,16 @@ class Reader:
 
 def _read(file: Path, where: str) -> bytes:
     try:
-        return file.read_bytes()
+        return read_file(file, too_large=lambda message: IdPConfigError(f"{where}: {message}"))
     except OSError as exc:
         raise IdPConfigError(f"{where}: cannot read {file}: {exc.strerror}") from None
 
 
 def _fetch(url: str, where: str) -> bytes:
-    import httpx
+    """The SP's metadata over HTTP: streamed up to IAM's metadata limit, redirects not followed."""
+    from metadata.remote import download
 
     try:
-        answer = httpx.get(url, timeout=_FETCH_TIMEOUT, follow_redirects=False)
-    except httpx.HTTPError as exc:
-        raise IdPConfigError(f"{where}: cannot fetch {url}: {exc}") from None
-    if answer.status_code != 200 or len(answer.content) > _MAX_METADATA:
-        raise IdPConfigError(f"{where}: {url} answered HTTP {answer.status_code}")
-    return answer.content
+        return download(url, timeout=_FETCH_TIMEOUT, follow_redirects=False)
+    except SAMLError as exc:
+        raise IdPConfigError(f"{where}: {exc.message}") from None

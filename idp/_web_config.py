@@ -21,6 +21,7 @@ from typing import Any
 
 from saml_core import KeyPair
 from saml_core import SAMLError
+from saml_core._bounded import read_file
 from saml_core.constants import Binding
 from saml_core.errors import ConfigError
 from saml_core.errors import KeyLoadError
@@ -231,8 +232,8 @@ def _metadata_sources(config: IdPConfig) -> dict[str, str]:
     if config.path is None:
         return {}
     try:
-        raw = tomllib.loads(config.path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raw = tomllib.loads(read_file(config.path).decode("utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, ConfigError) as error:
         raise ConfigError(f"cannot re-read {config.path}: {error}") from None
     out: dict[str, str] = {}
     for entry in raw.get("service_providers", []):
@@ -245,19 +246,15 @@ def _metadata_sources(config: IdPConfig) -> dict[str, str]:
 
 def _load_entity(name: str, source: str) -> Any:
     from metadata import parse_entities
+    from metadata.remote import download
 
     try:
         if source.startswith(("http://", "https://")):
-            import httpx
-
-            answer = httpx.get(source, timeout=10.0, follow_redirects=False)
-            if answer.status_code != 200:
-                raise ConfigError(f"SP {name!r}: {source} answered HTTP {answer.status_code}")
-            data = answer.content
+            data = download(source, timeout=10.0, follow_redirects=False)  # streamed, capped
         else:
-            data = Path(source).read_bytes()
+            data = read_file(source)
         entities = parse_entities(data)
-    except (OSError, httpx_errors()) as error:
+    except OSError as error:
         raise ConfigError(f"SP {name!r}: cannot read the metadata {source}: {error}") from None
     except SAMLError as error:
         raise ConfigError(f"SP {name!r}: {error.message}") from None
@@ -265,9 +262,3 @@ def _load_entity(name: str, source: str) -> Any:
     if entity is None:
         raise ConfigError(f"SP {name!r}: the metadata {source} has no SPSSODescriptor")
     return entity
-
-
-def httpx_errors() -> type[Exception]:
-    import httpx
-
-    return httpx.HTTPError

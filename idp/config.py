@@ -50,6 +50,7 @@ from saml_core import KeyPair
 from saml_core import SAMLError
 from saml_core import TrustedKey
 from saml_core import new_id
+from saml_core._bounded import read_file
 from saml_core.constants import NameIDFormat
 
 from ._aws import AwsRole
@@ -197,7 +198,7 @@ def load_config(path: str | Path) -> IdPConfig:
     """Read, cast and check the TOML file; every error is an ``IdPConfigError`` naming the key."""
     file = Path(path)
     try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        raw = tomllib.loads(read_file(file, too_large=IdPConfigError).decode("utf-8"))
     except OSError as exc:
         raise IdPConfigError(f"cannot read {file}: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -238,7 +239,7 @@ def _key_pair(item: Reader) -> KeyPair:
     item.only({"key", "cert"})
     key_path, cert_path = item.path("key"), item.path("cert")
     try:
-        return KeyPair.from_pem(key_path.read_bytes(), cert_path.read_bytes())
+        return KeyPair.from_pem(read_file(key_path), read_file(cert_path))
     except OSError as exc:
         raise IdPConfigError(f"{item.where('keys')}: cannot read {exc.filename}: {exc.strerror}") from None
     except SAMLError as exc:

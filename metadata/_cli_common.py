@@ -16,8 +16,8 @@ import click
 from saml_core import SAMLError
 from saml_core import parse_instant
 from saml_core import utcnow
+from saml_core._bounded import read_file
 from saml_core._cli import cli_errors
-from saml_core._cli import read_capped
 from saml_core.errors import ConfigError
 from saml_core.errors import TooLarge
 
@@ -54,7 +54,7 @@ def read_bytes(path: str) -> bytes:
     ``/dev/zero`` or an endless pipe ends as ``too_large`` instead of filling memory.
     """
     try:
-        return read_capped(path, METADATA_LIMITS.max_bytes, TooLarge)
+        return read_file(path, limit=METADATA_LIMITS.max_bytes, too_large=TooLarge)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 from typing import cast
 
+from saml_core._bounded import read_file
 from saml_core.errors import ConfigError
 
 from ._fleet import AccountConfig
@@ -43,8 +44,8 @@ def load_fleet(path: str | Path) -> FleetConfig:
     """Read and check the whole file up front (exit 2 on any mistake), metadata and key files too."""
     file = Path(path)
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
+        data = tomllib.loads(read_file(file).decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: {exc}") from None
     base = file.parent
     defaults = {k: _opt_str(data, k) for k in ("region", "endpoint_url")}
@@ -110,9 +111,9 @@ def _provider(table: Mapping[str, Any], base: Path) -> Desired:
         raise ConfigError(f"provider {name!r}: private_keys is a list of files, tags a table")
     return Desired(
         name=name,
-        document=(base / metadata).read_bytes(),
+        document=read_file(base / metadata),
         encryption_mode=cast(EncryptionMode | None, mode),
-        private_keys=tuple(PrivateKey.from_pem((base / str(f)).read_bytes()) for f in key_files),
+        private_keys=tuple(PrivateKey.from_pem(read_file(base / str(f))) for f in key_files),
         tags={str(k): str(v) for k, v in tags.items()},
         allow_abrupt_rollover=bool(table.get("allow_abrupt_rollover", False)),
     )
@@ -134,8 +135,8 @@ def load_idp_needs(path: str | Path) -> IdPNeeds:
     """
     file = Path(path)
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
+        data = tomllib.loads(read_file(file).decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{file}: {exc}") from None
     users = _tables(data, "users")
     providers = _tables(data, "service_providers")

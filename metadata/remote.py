@@ -29,6 +29,8 @@ from saml_core import ensure_aware
 from saml_core import format_instant
 from saml_core import parse_instant
 from saml_core import utcnow
+from saml_core._bounded import read_chunks
+from saml_core._bounded import read_file
 
 from ._errors import EntityNotFound
 from ._errors import FetchFailed
@@ -106,7 +108,7 @@ def state_path(path: Path) -> Path:
 def read_state(path: Path) -> CacheState | None:
     """The state file of a copy, or None when there is none (or it is unreadable)."""
     try:
-        return CacheState.from_json(json.loads(state_path(path).read_text(encoding="utf-8")))
+        return CacheState.from_json(json.loads(read_file(state_path(path)).decode("utf-8")))
     except (OSError, ValueError, KeyError, MetadataError):
         return None
 
@@ -158,38 +160,37 @@ def fetch_metadata(
     return FetchResult(status=status, document=body, state=state, entity_ids=entity_ids)
 
 
-def download(url: str, *, client: httpx.Client | None = None, timeout: float = 10.0) -> bytes:
-    """GET with a size cap; any transport error or non-200 answer is FetchFailed."""
+def download(
+    url: str, *, client: httpx.Client | None = None, timeout: float = 10.0, follow_redirects: bool = True
+) -> bytes:
+    """GET with a size cap; any transport error or non-200 answer is FetchFailed.
+
+    ``follow_redirects`` (up to 3) applies to the client made here; a given ``client`` keeps its own."""
     if not url.startswith(("https://", "http://")):
         raise FetchFailed(f"only http(s) URLs are fetched, not {url[:100]!r}")
     limit = METADATA_LIMITS.max_bytes
     own = client is None
-    http = client or httpx.Client(timeout=timeout, follow_redirects=True, max_redirects=3)
+    http = client or httpx.Client(timeout=timeout, follow_redirects=follow_redirects, max_redirects=3)
     try:
         with http.stream(
             "GET", url, headers={"Accept": "application/samlmetadata+xml, application/xml"}
         ) as reply:
             if reply.status_code != 200:
                 raise FetchFailed(f"GET {url[:200]} answered HTTP {reply.status_code}")
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in reply.iter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise FetchFailed(f"GET {url[:200]}: the document is larger than {limit} bytes")
-                chunks.append(chunk)
+            return read_chunks(
+                reply.iter_bytes(), limit=limit, what=f"the document at {url[:200]}", too_large=FetchFailed
+            )
     except httpx.HTTPError as exc:
         raise FetchFailed(f"GET {url[:200]} failed: {type(exc).__name__}: {str(exc)[:200]}") from None
     finally:
         if own:
             http.close()
-    return b"".join(chunks)
 
 
 def load_cached(path: Path, *, now: datetime | None = None) -> Metadata:
     """A fetched copy, refused when past validUntil or past its cacheDuration (Rule 3)."""
     moment = ensure_aware(now) if now is not None else utcnow()
-    model = parse(path.read_bytes())
+    model = parse(read_file(path, too_large=MetadataError))
     check_valid_until(model, moment)
     state = read_state(path)
     if state is None:
@@ -218,7 +219,12 @@ def _fresh_copy(out: Path, now: datetime) -> FetchResult | None:
         model = load_cached(out, now=now)
     except (MetadataError, OSError):
         return None
-    return FetchResult(status="fresh", document=out.read_bytes(), state=state, entity_ids=_entity_ids(model))
+    return FetchResult(
+        status="fresh",
+        document=read_file(out, too_large=MetadataError),
+        state=state,
+        entity_ids=_entity_ids(model),
+    )
 
 
 def _entity_ids(model: Metadata) -> tuple[str, ...]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NoReturn
@@ -21,19 +20,6 @@ from .errors import SAMLError
 EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_USAGE = 2
-
-
-def read_capped(source: str, limit: int, too_large: Callable[[str], SAMLError]) -> bytes:
-    """A file's bytes, or stdin for ``-``, reading at most ``limit`` + 1 bytes: ``/dev/zero`` or an endless
-    pipe raises ``too_large(message)`` instead of filling memory. OSError is the caller's to map."""
-    if source == "-":
-        data = sys.stdin.buffer.read(limit + 1)
-    else:
-        with open(source, "rb") as handle:
-            data = handle.read(limit + 1)
-    if len(data) > limit:
-        raise too_large(f"{'stdin' if source == '-' else source} is larger than {limit} bytes")
-    return data
 
 
 def exit_code_for(error: SAMLError) -> int:

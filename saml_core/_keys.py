@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import NameOID
 
+from ._bounded import read_file
 from ._time import utcnow
 from .constants import SignatureMethod
 from .errors import KeyLoadError
@@ -83,7 +84,7 @@ class KeyPair:
         try:
             private = serialization.load_pem_private_key(key_pem, password=password)
         except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-            raise KeyLoadError(f"cannot load the private key: {exc}") from None
+            raise KeyLoadError(_private_key_problem(exc)) from None
         if not isinstance(private, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
             raise KeyLoadError("only RSA and EC private keys are supported")
         cert = load_certificate(cert_pem)
@@ -102,7 +103,7 @@ class KeyPair:
         try:
             private = serialization.load_pem_private_key(key_pem, password=None)
         except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-            raise KeyLoadError(f"cannot load the private key: {exc}") from None
+            raise KeyLoadError(_private_key_problem(exc)) from None
         if not isinstance(private, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
             raise KeyLoadError("only RSA and EC private keys are supported")
         cert = _self_signed(private, common_name, 3650, utcnow())
@@ -111,10 +112,11 @@ class KeyPair:
     @classmethod
     def from_files(cls, key_path: str, cert_path: str) -> KeyPair:
         try:
-            with open(key_path, "rb") as kf, open(cert_path, "rb") as cf:
-                return cls.from_pem(kf.read(), cf.read())
+            key_pem = read_file(key_path, too_large=KeyLoadError)
+            cert_pem = read_file(cert_path, too_large=KeyLoadError)
         except OSError as exc:
             raise KeyLoadError(f"cannot read key files: {exc}") from None
+        return cls.from_pem(key_pem, cert_pem)
 
     @cached_property
     def trusted(self) -> TrustedKey:
@@ -242,6 +244,16 @@ def _self_signed(private: PrivateKey, common_name: str, days: int, now: datetime
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .sign(private, hashes.SHA256())
     )
+
+
+def _private_key_problem(exc: Exception) -> str:
+    """What to fix, in our words: cryptography's text names its FAQ URL or its parser's internals."""
+    text = str(exc)
+    if "encrypted" in text.lower() or "password" in text.lower():
+        return f"cannot load the private key: {text}"  # its own words say what to do (give / drop a password)
+    if isinstance(exc, UnsupportedAlgorithm):
+        return "cannot load the private key: its algorithm is not supported (use RSA or EC)"
+    return "cannot load the private key (expected PEM: PKCS#1, PKCS#8 or SEC1)"
 
 
 def load_certificate(data: bytes) -> x509.Certificate:

@@ -20,6 +20,7 @@ from typing import Any
 from metadata import EntityDescriptor
 from metadata import parse_entities
 from saml_core import KeyPair
+from saml_core._bounded import read_file
 from saml_core.errors import ConfigError
 
 from ._console import check_endpoint
@@ -92,7 +93,7 @@ class BrokerConfig:
         """Read a TOML file; ConfigError (exit 2) on anything missing or unusable."""
         source = Path(path)
         try:
-            data = tomllib.loads(source.read_text(encoding="utf-8"))
+            data = tomllib.loads(read_file(source).decode("utf-8"))
         except OSError as error:
             raise ConfigError(f"cannot read {str(source)!r}: {error.strerror}") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
@@ -192,7 +193,7 @@ def _metadata_files(value: Any, base: Path) -> list[bytes]:
     for name in names:
         path = base / name
         try:
-            out.append(path.read_bytes())
+            out.append(read_file(path))
         except OSError as error:
             raise ConfigError(f"cannot read IdP metadata {str(path)!r}: {error.strerror}") from None
     return out

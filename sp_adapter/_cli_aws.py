@@ -22,6 +22,7 @@ import click
 import httpx
 
 from saml_core import utcnow
+from saml_core._bounded import read_file
 from saml_core._cli import cli_errors
 from saml_core.errors import ConfigError
 
@@ -50,6 +51,8 @@ from ._result import ValidatedAssertion
 from ._trust import Trust
 
 HTTP_TIMEOUT = 20.0
+_MAX_PASSWORD = 4096
+"""Bytes of the --password-stdin line at most (after its newline is dropped)."""
 
 
 # ------------------------------------------------------------------------------------------ role choice
@@ -239,8 +242,14 @@ def exchange_command(source: str, json_mode: bool | None, **options: Any) -> Non
 
 def _password(from_stdin: bool) -> str:
     if from_stdin:
-        line = sys.stdin.readline()
-        password = line[:-1] if line.endswith("\n") else line
+        raw = sys.stdin.buffer.readline(_MAX_PASSWORD + 1)  # one line, never an endless stream
+        raw = raw[:-1] if raw.endswith(b"\n") else raw
+        if len(raw) > _MAX_PASSWORD:
+            raise ConfigError(f"the password on stdin is longer than {_MAX_PASSWORD} bytes")
+        try:
+            password = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ConfigError("the password on stdin is not UTF-8") from None
     else:
         if not interactive():
             raise ConfigError("no terminal to ask the password on; pass --password-stdin")
@@ -270,7 +279,7 @@ def _login_setup(options: dict[str, Any], http: httpx.Client, idp_url: str) -> V
         request_id=opts.get("request_id"),
         replay_cache=replay_cache_from_url(cache_url) if cache_url else None,
         decrypt_keys=tuple(
-            validate_cli._decryption_key(validate_cli._read(path)) for path in opts.get("decrypt_key", ())
+            validate_cli._decryption_key(read_file(path)) for path in opts.get("decrypt_key", ())
         ),
     )
 

@@ -16,6 +16,7 @@ import click
 import httpx
 
 from saml_core import utcnow
+from saml_core._bounded import read_file
 from saml_core._cli import cli_errors
 from saml_core.errors import ConfigError
 
@@ -62,8 +63,8 @@ def load_credentials(source: str | None, profile: str | None, credentials_file: 
         path = Path(credentials_file or os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials")
         parser = configparser.RawConfigParser()
         try:
-            parser.read_string(path.expanduser().read_text(encoding="utf-8"))
-        except configparser.Error as error:
+            parser.read_string(read_file(path.expanduser()).decode("utf-8"))
+        except (configparser.Error, UnicodeDecodeError) as error:
             raise ConfigError(f"cannot read {path}: {type(error).__name__}") from None
         if not parser.has_section(profile):
             raise ConfigError(f"no profile {profile!r} in {path}")

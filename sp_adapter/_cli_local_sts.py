@@ -11,6 +11,7 @@ import click
 import uvicorn
 
 from saml_core import KeyPair
+from saml_core._bounded import read_file
 from saml_core._cli import cli_errors
 from saml_core.errors import ConfigError
 
@@ -50,8 +51,7 @@ def _decryption_keys(options: dict[str, Any]) -> dict[str, tuple[KeyPair, ...]]:
             if name.startswith("arn:")
             else (f"arn:{options['partition']}:iam::{options['account']}:saml-provider/{name}")
         )
-        with open(path, "rb") as handle:
-            key = KeyPair.from_private_pem(handle.read())
+        key = KeyPair.from_private_pem(read_file(path))
         keys[arn] = (*keys.get(arn, ()), key)
     return keys
 

@@ -22,9 +22,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from saml_core import KeyPair
 from saml_core import parse_instant
+from saml_core._bounded import read_file
 from saml_core._cli import cli_errors
-from saml_core._cli import read_capped
-from saml_core.aws import IAM_METADATA_MAX_CHARS
 from saml_core.errors import ConfigError
 from saml_core.errors import KeyLoadError
 from saml_core.errors import SAMLError
@@ -124,7 +123,7 @@ class ValidationSetup:
             replay_cache=replay_cache_from_url(options["replay_cache"])
             if options.get("replay_cache")
             else None,
-            decrypt_keys=tuple(_decryption_key(_read(path)) for path in options.get("decrypt_key", ())),
+            decrypt_keys=tuple(_decryption_key(read_file(path)) for path in options.get("decrypt_key", ())),
         )
 
     def validate(self, data: bytes) -> ValidatedAssertion:
@@ -137,11 +136,6 @@ class ValidationSetup:
             replay_cache=self.replay_cache,
             decrypt_keys=self.decrypt_keys,
         )
-
-
-def _read(path: str, limit: int = IAM_METADATA_MAX_CHARS) -> bytes:
-    """A metadata, certificate or key file, up to IAM's metadata limit (never a hang on /dev/zero)."""
-    return read_capped(path, limit, ConfigError)
 
 
 def _parse_now(text: str | None) -> datetime | None:
@@ -167,9 +161,9 @@ def _trust(options: dict[str, Any]) -> Trust:
         raise ConfigError("no trusted IdP: pass --idp-metadata FILE or --idp-cert PEM --issuer URI")
     trusts: list[Trust] = []
     if metadata:
-        trusts.append(Trust.from_metadata([_read(path) for path in metadata]))
+        trusts.append(Trust.from_metadata([read_file(path) for path in metadata]))
     if certs:
-        trusts.append(Trust.from_certificates(issuer, [_read(path) for path in certs]))
+        trusts.append(Trust.from_certificates(issuer, [read_file(path) for path in certs]))
     combined = trusts[0]
     for other in trusts[1:]:
         combined = combined | other
@@ -228,7 +222,7 @@ INPUT_LIMIT = 1024 * 1024
 
 def read_input(source: str, limit: int = INPUT_LIMIT) -> bytes:
     """INPUT or '-' (stdin): base64 as POSTed, or raw XML; at most ``limit`` bytes."""
-    return read_capped(source, limit, MessageTooLarge)
+    return read_file(source, limit=limit, too_large=MessageTooLarge)
 
 
 @click.command()

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from saml_core import SAMLError
+from saml_core._bounded import read_chunks
 from saml_core.errors import ConfigError
 
 from ._exchange import MAX_DURATION
@@ -126,11 +127,12 @@ def fetch_signin_token(
     url = signin_token_url(federation_url, credentials, session_duration)
     try:
         with http.stream("GET", url, follow_redirects=False) as answer:
-            body = b""
-            for chunk in answer.iter_bytes():
-                body += chunk
-                if len(body) > MAX_TOKEN_RESPONSE:
-                    raise ConsoleSigninFailed("the federation endpoint's answer is too large")
+            body = read_chunks(
+                answer.iter_bytes(),
+                limit=MAX_TOKEN_RESPONSE,
+                what="the federation endpoint's answer",
+                too_large=ConsoleSigninFailed,
+            )
             return parse_signin_token(answer.status_code, body)
     except httpx.HTTPError as error:
         raise ConsoleSigninFailed(f"cannot reach the federation endpoint: {type(error).__name__}") from error

@@ -23,6 +23,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from saml_core import ensure_aware
+from saml_core._bounded import read_file
 from saml_core.errors import ConfigError
 
 from ._exchange import AwsCredentials
@@ -75,7 +76,7 @@ class CredentialCache:
             info = path.lstat()
             if not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
                 return None
-            credentials = AwsCredentials.from_json(json.loads(path.read_text(encoding="utf-8")))
+            credentials = AwsCredentials.from_json(json.loads(read_file(path).decode("utf-8")))
         except (OSError, ValueError):
             return None
         if ensure_aware(now) >= credentials.expiration - self.refresh_margin:

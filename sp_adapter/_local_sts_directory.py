@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 from typing import Protocol
 
+from saml_core._bounded import read_file
 from saml_core.errors import ConfigError
 
 from ._local_sts_checks import role_id_for
@@ -70,7 +70,7 @@ class StaticDirectory:
                 raise ConfigError(
                     f"--provider wants NAME=METADATA_FILE with NAME of [A-Za-z0-9._-], not {spec!r}"
                 )
-            providers[name] = Path(path).read_bytes()
+            providers[name] = read_file(path)
         return cls(providers, **options)  # type: ignore[arg-type]
 
     def provider(self, arn: str) -> SamlProviderRecord | None:

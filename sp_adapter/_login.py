@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from saml_core import SAMLError
+from saml_core._bounded import read_chunks
 from saml_core.errors import ConfigError
 
 from ._console import check_endpoint
@@ -93,13 +94,18 @@ def read_saml_response(html: str) -> tuple[str, str]:
 
 
 def _page(http: httpx.Client, method: str, url: str, data: dict[str, str] | None = None) -> httpx.Response:
+    """One request; the body is streamed and refused past ``MAX_PAGE`` before it is all in memory."""
     try:
-        answer = http.request(method, url, data=data, follow_redirects=False)
+        with http.stream(method, url, data=data, follow_redirects=False) as answer:
+            body = read_chunks(
+                answer.iter_bytes(),
+                limit=MAX_PAGE,
+                what=f"the IdP's page {url[:200]}",
+                too_large=IdPUnreachable,
+            )
     except httpx.HTTPError as error:
         raise IdPUnreachable(f"cannot reach the IdP at {url[:200]}: {type(error).__name__}") from error
-    if len(answer.content) > MAX_PAGE:
-        raise IdPUnreachable("the IdP's page is too large")
-    return answer
+    return httpx.Response(answer.status_code, headers=answer.headers, content=body, request=answer.request)
 
 
 def _same_origin(base: str, location: str) -> str:

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from saml_core import format_instant
+from saml_core._bounded import read_file
 from saml_core.errors import ConfigError
 
 from ._exchange import AwsCredentials
@@ -181,7 +182,7 @@ def write_profile(path: Path, profile: str, credentials: AwsCredentials) -> Path
     target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     with _locked(target):
         try:
-            existing = target.read_text(encoding="utf-8")
+            existing = read_file(target).decode("utf-8")
         except FileNotFoundError:
             existing = ""
         except UnicodeDecodeError as error:

@@ -2,6 +2,8 @@
 
 * ``moto_server``: moto's HTTP server (IAM, STS, ...) for boto3 with ``endpoint_url``.
 * ``redis_url``: a throwaway redis-server with persistence off.
+* ``endless_http``: an HTTP server whose every answer is 200 with a body that never ends (``.url``, and
+  ``.sent``: the bytes it managed to send), for the bounded reads of every HTTP client here.
 * ``free_port()``: a port nobody listens on right now; ``wait_for_port`` and ``stop_process`` for servers
   a test starts itself (``bench/bench_web.py`` uses them too).
 """
@@ -13,8 +15,11 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -102,3 +107,50 @@ def redis_url() -> Iterator[str]:
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         stop_process(proc)
+
+
+class EndlessHTTP:
+    """What ``endless_http`` yields: its base URL and how many body bytes it has sent so far."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.sent = 0
+
+
+@pytest.fixture
+def endless_http() -> Iterator[EndlessHTTP]:
+    """A real server on 127.0.0.1: every GET or POST gets 200 and zeros until the client hangs up."""
+    chunk = b"\0" * 65536
+
+    class Handler(BaseHTTPRequestHandler):
+        def _endless(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/xml")
+            self.end_headers()
+            try:
+                while self.server.running:  # type: ignore[attr-defined]
+                    self.wfile.write(chunk)
+                    state.sent += len(chunk)
+            except OSError:  # the client hung up: what a bounded reader does
+                pass
+
+        do_GET = do_POST = _endless
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's name)
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.running = True  # type: ignore[attr-defined]
+    state = EndlessHTTP(f"http://127.0.0.1:{server.server_address[1]}")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.running = False  # type: ignore[attr-defined]
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

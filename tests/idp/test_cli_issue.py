@@ -285,3 +285,23 @@ def test_real_console_script_no_traceback(key_files: dict[str, Path]) -> None:
     assert good.returncode == 0 and base64.b64decode(good.stdout.strip(), validate=True).startswith(
         b"<samlp:Response"
     )
+
+
+@pytest.mark.parametrize("option", ["--key", "--cert", "--encrypt-cert"])
+def test_an_endless_key_file_is_exit_2_not_an_oom_kill(key_files: dict[str, Path], option: str) -> None:
+    args = dict(zip(_key_args(key_files)[::2], _key_args(key_files)[1::2], strict=True))
+    args[option] = "/dev/zero"
+    flat = [item for pair in args.items() for item in pair]
+    result = _run("issue", *flat, "--name-id", "a", "--audience", "urn:x", "--recipient", "https://sp/acs")
+    assert result.exit_code == 2
+    assert json.loads(result.stderr) == {
+        "aws_error": None,
+        "error": "config_error",
+        "message": "/dev/zero is larger than 10000000 bytes",
+    }
+
+
+def test_an_endless_config_file_is_exit_2() -> None:
+    result = _run("issue", "--config", "/dev/zero", "--user", "alice")
+    assert result.exit_code == 2
+    assert json.loads(result.stderr)["message"] == "/dev/zero is larger than 10000000 bytes"

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from idp import IdPConfigError
+from idp._web_config import _load_entity
 from idp.config import IdPConfig
 from idp.config import Secret
 from idp.config import User
@@ -18,6 +20,7 @@ from saml_core import NS
 from saml_core import KeyPair
 from saml_core import parse_xml
 from saml_core import verify_enveloped
+from saml_core.errors import ConfigError
 from tests.idp.conftest import NOW
 
 ROLE_RO = "arn:aws:iam::111111111111:role/ReadOnly,arn:aws:iam::111111111111:saml-provider/DemoIdP"
@@ -277,3 +280,22 @@ def test_minimal_config_loads_without_keys(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(IdPConfigError, match="cannot read"):
         load_config(tmp_path / "absent.toml")
+
+
+def test_endless_files_are_config_errors_not_an_out_of_memory_kill(tmp_path: Path) -> None:
+    with pytest.raises(IdPConfigError, match=r"^/dev/zero is larger than 10000000 bytes$"):
+        load_config("/dev/zero")
+    path = tmp_path / "idp.toml"
+    path.write_text(MINIMAL + '[[service_providers]]\nname = "s"\nmetadata = "/dev/zero"\n')
+    with pytest.raises(IdPConfigError, match="metadata: /dev/zero is larger than 10000000 bytes"):
+        load_config(path)
+
+
+def test_sp_metadata_from_an_endless_url_is_refused_at_the_cap(tmp_path: Path, endless_http: Any) -> None:
+    path = tmp_path / "idp.toml"
+    path.write_text(MINIMAL + f'[[service_providers]]\nname = "s"\nmetadata = "{endless_http.url}/md"\n')
+    with pytest.raises(IdPConfigError, match="is larger than 10000000 bytes"):
+        load_config(path)
+    # the web IdP's re-read of the same source streams through the same cap
+    with pytest.raises(ConfigError, match="is larger than 10000000 bytes"):
+        _load_entity("s", endless_http.url + "/md")

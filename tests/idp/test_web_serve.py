@@ -179,11 +179,18 @@ def test_config_file_with_a_generic_sp_from_metadata(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("content", "needle"),
-    [("[idp]\nentity_id = 1\n", "entity_id"), ("not toml [", "not valid TOML"), (None, "cannot read")],
-    ids=["bad-value", "bad-toml", "missing-file"],
+    [
+        ("[idp]\nentity_id = 1\n", "entity_id"),
+        ("not toml [", "not valid TOML"),
+        (None, "cannot read"),
+        ("/dev/zero", "idp.toml is larger than 10000000 bytes"),
+    ],
+    ids=["bad-value", "bad-toml", "missing-file", "endless-file"],
 )
 def test_bad_config_is_a_one_line_error_and_exit_2(tmp_path: Path, content: str | None, needle: str) -> None:
-    if content is not None:
+    if content == "/dev/zero":
+        (tmp_path / "idp.toml").symlink_to("/dev/zero")
+    elif content is not None:
         (tmp_path / "idp.toml").write_text(content)
     done = subprocess.run(
         [SAML_IDP, "serve", "--config", "idp.toml", "--port", str(free_port())],

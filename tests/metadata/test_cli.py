@@ -283,3 +283,17 @@ def test_help_texts_name_the_exit_codes() -> None:
     assert "Exit 0 valid, 1 not" in CliRunner().invoke(main, ["verify", "--help"]).stdout
     assert "Exit 0: nothing; 1: changes" in CliRunner().invoke(main, ["diff", "--help"]).stdout
     assert NOW.year == 2026
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("aws-sync", "--config", "/dev/zero"),
+        ("trust-policy", "--provider-arn", "arn:aws:iam::1:saml-provider/X", "--idp-config", "/dev/zero"),
+    ],
+    ids=["fleet-config", "idp-config"],
+)
+def test_endless_configuration_files_are_exit_2(args: tuple[str, ...]) -> None:
+    result = run(*args)
+    assert result.exit_code == 2
+    assert error_of(result)["message"] == "/dev/zero is larger than 10000000 bytes"

@@ -9,6 +9,7 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -229,3 +230,11 @@ def test_cli_fetch_reports_last_good(
 
 def test_only_http_urls(idp_keys: KeyPair, tmp_path: Path) -> None:
     assert _code("file:///etc/passwd", idp_keys, tmp_path / "x.xml") == "fetch_failed"
+
+
+def test_an_answer_that_never_ends_is_cut_at_the_cap(endless_http: Any) -> None:
+    with pytest.raises(metadata.FetchFailed) as info:
+        remote.download(endless_http.url + "/md")
+    limit = metadata.METADATA_LIMITS.max_bytes
+    assert info.value.message == f"the document at {endless_http.url}/md is larger than {limit} bytes"
+    assert endless_http.sent < 4 * limit  # the client hung up; it did not read on

@@ -168,3 +168,21 @@ def test_load_certificate_refuses_a_non_certificate_with_a_readable_message() ->
         load_certificate(base64.b64encode(b"<samlp:Response/>"))
     message = str(caught.value)
     assert "expected PEM, DER or a base64 DER body" in message and "ParseError" not in message
+
+
+def test_a_non_key_gets_what_was_expected_not_the_libraries_faq_link(idp_keys: KeyPair) -> None:
+    for not_a_key in (b"not pem", idp_keys.cert_pem):  # the certificate passed as the key: a common slip
+        with pytest.raises(KeyLoadError) as caught:
+            KeyPair.from_pem(not_a_key, idp_keys.cert_pem)
+        assert caught.value.message == "cannot load the private key (expected PEM: PKCS#1, PKCS#8 or SEC1)"
+        with pytest.raises(KeyLoadError) as caught:
+            KeyPair.from_private_pem(not_a_key)
+        assert "https://" not in caught.value.message and "PKCS#8" in caught.value.message
+
+
+def test_an_encrypted_key_says_it_needs_its_password() -> None:
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pkcs8, locking = serialization.PrivateFormat.PKCS8, serialization.BestAvailableEncryption(b"pw")
+    locked = private.private_bytes(serialization.Encoding.PEM, pkcs8, locking)
+    with pytest.raises(KeyLoadError, match="private key is encrypted"):
+        KeyPair.from_private_pem(locked)

@@ -83,6 +83,8 @@ def test_serve_without_config_or_with_bad_toml_exits_2(tmp_path: Path) -> None:
     bad.write_text("aws = [")
     code, error = serve("--config", str(bad))
     assert code == 2 and "TOML" in error["message"]
+    code, error = serve("--config", "/dev/zero")  # an endless file: read up to the cap, never into memory
+    assert (code, error["message"]) == (2, "/dev/zero is larger than 10000000 bytes")
 
 
 def test_serve_runs_the_broker(tmp_path: Path) -> None:

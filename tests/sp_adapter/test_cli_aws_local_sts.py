@@ -97,12 +97,26 @@ def test_local_sts_process_reading_moto_iam(moto_reset: str) -> None:
 
 @pytest.mark.parametrize(
     ("args", "fragment"),
-    [((), "--provider"), (("--provider", "x=/nonexistent"), "nonexistent"), (("--provider", "bad"), "NAME=")],
+    [
+        ((), "--provider"),
+        (("--provider", "x=/nonexistent"), "nonexistent"),
+        (("--provider", "bad"), "NAME="),
+        (("--provider", "x=/dev/zero"), "/dev/zero is larger than 10000000 bytes"),
+    ],
 )
 def test_local_sts_configuration_errors_exit_2(args: tuple[str, ...], fragment: str) -> None:
     result = CliRunner().invoke(main, ["local-sts", *args])
     assert result.exit_code == 2
     assert fragment in json.loads(result.stderr)["message"]
+
+
+def test_local_sts_endless_provider_key_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "idp.xml"
+    path.write_bytes(metadata())
+    args = ["local-sts", "--provider", f"x={path}", "--provider-key", "x=/dev/zero"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert json.loads(result.stderr)["message"] == "/dev/zero is larger than 10000000 bytes"
 
 
 # ----------------------------------------------------------------------------------------- console-url
@@ -159,3 +173,14 @@ def test_console_url_bad_input_exit_2(server: Federation, tmp_path: Path) -> Non
     assert (
         console(server, "--profile", "nope", "--credentials-file", str(tmp_path / "missing")).exit_code == 2
     )
+
+
+def test_console_url_endless_or_binary_credentials_file_exit_2(server: Federation, tmp_path: Path) -> None:  # noqa: F811
+    result = console(server, "--profile", "p", "--credentials-file", "/dev/zero")
+    assert result.exit_code == 2
+    assert json.loads(result.stderr)["message"] == "/dev/zero is larger than 10000000 bytes"
+    binary = tmp_path / "credentials"
+    binary.write_bytes(b"[p]\naws_access_key_id = \xff\n")
+    result = console(server, "--profile", "p", "--credentials-file", str(binary))
+    assert result.exit_code == 2
+    assert json.loads(result.stderr)["message"] == f"cannot read {binary}: UnicodeDecodeError"

@@ -135,3 +135,30 @@ def test_the_password_is_asked_on_the_terminal_as_credential_process_needs(
     assert b"alice-password" not in terminal  # not echoed
     code, out, terminal = run_on_terminal(args, [(b"Password: ", b"wrong\n")])
     assert code == 1 and out == b"" and b"login_failed" in terminal
+
+
+def test_an_endless_password_line_is_refused_before_any_request(world: tuple[Any, Any]) -> None:
+    idp, sts = world
+    result = login(idp, sts, "--role-arn", ROLE, password="p" * 5000 + "\n")
+    assert result.exit_code == 2
+    assert json.loads(result.stderr)["message"] == "the password on stdin is longer than 4096 bytes"
+    assert login(idp, sts, "--role-arn", ROLE, password="alice-password").exit_code == 0  # no newline: fine
+
+
+def test_a_password_that_is_not_utf8_is_a_usage_error(world: tuple[Any, Any]) -> None:
+    idp, sts = world
+    args = ["login", "--idp-url", idp.url, "--username", "alice", "--password-stdin"]
+    result = CliRunner().invoke(main, [*args, "--endpoint-url", sts.url], input=b"\xff\xfe\n")
+    assert result.exit_code == 2
+    assert json.loads(result.stderr)["message"] == "the password on stdin is not UTF-8"
+
+
+def test_an_idp_that_answers_forever_is_refused_at_the_page_cap(endless_http: Any) -> None:
+    args = ["login", "--idp-url", endless_http.url, "--username", "a", "--password-stdin", "--role-arn", ROLE]
+    result = CliRunner().invoke(main, args, input="pw\n")
+    assert result.exit_code == 2
+    assert json.loads(result.stderr) == {
+        "aws_error": None,
+        "error": "idp_unreachable",
+        "message": f"the IdP's page {endless_http.url}/login is larger than 1048576 bytes",
+    }

@@ -212,3 +212,9 @@ def test_login_url_encodes_every_parameter() -> None:
     query = parse_qs(urlsplit(url).query)
     assert query["SigninToken"] == ["a+b/c="]
     assert query["Destination"] == ["https://console.aws.amazon.com/?x=1&y"]
+
+
+def test_a_federation_endpoint_that_answers_forever_is_cut_at_the_cap(endless_http: Any) -> None:
+    with httpx.Client(timeout=10) as http, pytest.raises(ConsoleSigninFailed) as info:
+        console_url(CREDS, http=http, federation_url=endless_http.url + "/federation")
+    assert str(info.value.message) == "the federation endpoint's answer is larger than 65536 bytes"
