@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from saml_core import KeyPair
 from saml_core import TrustedKey
 from saml_core import ensure_aware
 from saml_core import utcnow
+from saml_core._xml import NOT_XML_CHAR
 from saml_core.constants import SignatureMethod
 
 from ._build import Attribute
@@ -26,8 +26,6 @@ from ._faults import FAULTS
 SignMode = Literal["both", "response", "assertion", "none"]
 SIGN_MODES: tuple[SignMode, ...] = ("both", "response", "assertion", "none")
 MAX_LIFETIME = 24 * 3600
-# XML 1.0 Char: no C0 controls but TAB/LF/CR, no surrogates, no U+FFFE/U+FFFF
-_NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,7 +72,7 @@ def resolve_now(now: datetime | None) -> datetime:
 def check_text(text: str, label: str) -> None:
     if not isinstance(text, str):
         raise IdPError(f"{label} must be a string")
-    if _NOT_XML_CHAR.search(text):
+    if NOT_XML_CHAR.search(text):
         raise IdPError(f"{label} contains characters XML cannot carry")
 
 

@@ -36,6 +36,14 @@ _FORBIDDEN_BYTES = bytes(0 if b < 0x20 and b not in (0x09, 0x0A, 0x0D) else b fo
 _XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 _ID_NAMES = frozenset({"ID", "Id", "id"})
 _PRINTABLE_ASCII = re.compile(r"[\x21-\x7e]*")
+NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""What XML 1.0 cannot carry in text: C0 controls but TAB/LF/CR, lone surrogates, U+FFFE/U+FFFF."""
+
+
+def xml_safe_text(text: str) -> str:
+    """``text`` with every character XML cannot carry replaced by U+FFFD: for echoing untrusted input (an
+    error message quoting a bad parameter) into a document we build, which lxml would otherwise refuse."""
+    return NOT_XML_CHAR.sub("\ufffd", text)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

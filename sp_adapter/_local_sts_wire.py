@@ -21,6 +21,8 @@ from urllib.parse import parse_qsl
 
 from lxml import etree
 
+from saml_core._xml import xml_safe_text
+
 STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 API_VERSION = "2011-06-15"
 MAX_BODY = 512 * 1024
@@ -106,7 +108,7 @@ def _add(parent: etree._Element, members: Members) -> None:
         if isinstance(value, Mapping):
             _add(child, value)
         else:
-            child.text = str(value)
+            child.text = xml_safe_text(str(value))  # a fault may quote the caller's bytes
 
 
 def render_result(action: str, result: Members, request_id: str) -> bytes:

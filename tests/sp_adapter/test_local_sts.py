@@ -267,6 +267,14 @@ def test_wire_unknown_action_wrong_version_and_repeated_parameters(sts: Any) -> 
     assert error_of(repeated)[:2] == (400, "InvalidParameterValue")
 
 
+def test_wire_control_characters_in_a_quoted_parameter_get_a_400_not_a_500(sts: Any) -> None:
+    # found by tests/fuzz/test_web_requests.py: the InvalidAction message quotes Action, and lxml refuses to
+    # put \x08 into the error document, which used to end as a 500 with no body
+    status, code, message = error_of(post(sts.url, Action="Assume\x08Role\x00", Version="2011-06-15"))
+    assert (status, code) == (400, "InvalidAction")
+    assert "Assume\ufffdRole\ufffd" in message
+
+
 def test_wire_get_caller_identity_without_a_signature(sts: Any) -> None:
     status, code, _ = error_of(post(sts.url, Action="GetCallerIdentity", Version="2011-06-15"))
     assert (status, code) == (403, "MissingAuthenticationToken")
