@@ -37,8 +37,13 @@ def _write_temp(target: Path, data: bytes, mode: int) -> Path:
 
 
 def write_atomic(target: str | Path, data: bytes, *, mode: int = 0o644) -> None:
-    """Replace ``target`` with ``data`` in one step."""
+    """Replace ``target`` with ``data`` in one step. A target that exists and is not a regular file
+    (/dev/null, /dev/stdout, a FIFO) is written to, never replaced (a rename as root replaces the device)."""
     path = Path(target)
+    if path.exists() and not path.is_file():
+        with open(path, "wb") as handle:
+            handle.write(data)
+        return
     temp = _write_temp(path, data, mode)
     try:
         os.replace(temp, path)

@@ -157,7 +157,12 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def write_private_file(path: Path, text: str) -> None:
-    """Replace ``path`` atomically with ``text``, mode 0600 from the first byte (Rule 2)."""
+    """Replace ``path`` atomically with ``text``, mode 0600 from the first byte (Rule 2). A path that exists
+    and is not a regular file (/dev/null, a FIFO) is written to, never replaced by a file of ours."""
+    if path.exists() and not path.is_file():
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        return
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o600)
