@@ -22,7 +22,6 @@ from saml_core.errors import ConfigError
 from saml_core.errors import TooLarge
 
 from ._files import write_atomic
-from ._parse import METADATA_LIMITS
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -50,11 +49,11 @@ def errors_handled(func: Callable[P, R]) -> Callable[P, R]:
 def read_bytes(path: str) -> bytes:
     """A file's bytes, or ``-`` for stdin; unreadable files become ConfigError (exit 2).
 
-    At most ``METADATA_LIMITS.max_bytes`` are read (IAM's own limit, above any key or certificate file), so
-    ``/dev/zero`` or an endless pipe ends as ``too_large`` instead of filling memory.
+    At most IAM's own 10,000,000-byte limit is read (``read_file``'s default, above any key or certificate
+    file), so ``/dev/zero`` or an endless pipe ends as ``too_large`` instead of filling memory.
     """
     try:
-        return read_file(path, limit=METADATA_LIMITS.max_bytes, too_large=TooLarge)
+        return read_file(path, too_large=TooLarge)
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
 

@@ -105,7 +105,13 @@ def _page(http: httpx.Client, method: str, url: str, data: dict[str, str] | None
             )
     except httpx.HTTPError as error:
         raise IdPUnreachable(f"cannot reach the IdP at {url[:200]}: {type(error).__name__}") from error
-    return httpx.Response(answer.status_code, headers=answer.headers, content=body, request=answer.request)
+    # iter_bytes already undid any Content-Encoding (so MAX_PAGE bounds the decoded page): the rebuilt
+    # response must not carry the headers that would make httpx decode the body a second time
+    headers = [(k, v) for k, v in answer.headers.multi_items() if k.lower() not in _BODY_FRAMING]
+    return httpx.Response(answer.status_code, headers=headers, content=body, request=answer.request)
+
+
+_BODY_FRAMING = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 
 def _same_origin(base: str, location: str) -> str:
