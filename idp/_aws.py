@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from saml_core.aws import AWS_PARTITIONS
+from saml_core.aws import signin_recipient
 from saml_core.constants import AWS_PRINCIPAL_TAG_PREFIX
 from saml_core.constants import AWS_ROLE
 from saml_core.constants import AWS_ROLE_SESSION_NAME
@@ -40,32 +41,16 @@ class Partition:
 
     name: str
     """As in ARNs: aws, aws-cn, aws-us-gov."""
-    signin_host: str
-    """The sign-in host without a region code."""
     audience: str
     """The AudienceRestriction value we emit."""
-    default_region: str
-    """The region the host without a region code serves."""
-    region_prefix: str
-    """Regions of this partition start with this (botocore partitions.json); '' for aws."""
 
 
-#: the partitions our IdP issues for (regional sign-in documented), from the shared AWS table
+#: the partitions our IdP issues for (SAML sign-in documented), from the shared AWS table
 PARTITIONS: Mapping[str, Partition] = {
-    name: Partition(
-        name=name,
-        signin_host=fact.signin_host,
-        audience=fact.audiences[0],
-        default_region=fact.default_region,
-        region_prefix={"aws": "", "aws-cn": "cn-", "aws-us-gov": "us-gov-"}[name],
-    )
+    name: Partition(name=name, audience=fact.audiences[0])
     for name, fact in AWS_PARTITIONS.items()
     if name in ("aws", "aws-cn", "aws-us-gov") and fact.signin_host is not None
 }
-
-_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-[0-9]{1,2}", re.ASCII)
-_OTHER_PREFIXES = ("cn-", "us-gov-", "us-iso-", "us-isob-", "eu-isoe-", "us-isof-", "eusc-")
-_PROVIDER_UUID = re.compile(r"[A-Z0-9]{22,64}", re.ASCII)
 
 
 def partition_info(name: str) -> Partition:
@@ -75,35 +60,17 @@ def partition_info(name: str) -> Partition:
         raise IdPError(f"unknown partition {name!r}; use one of {', '.join(PARTITIONS)}") from None
 
 
-def check_region(partition: Partition, region: str) -> str:
-    """A well-formed region name that belongs to the partition (botocore's region regexes)."""
-    if not _REGION.fullmatch(region):
-        raise IdPError(f"{region!r} is not an AWS region name (like us-east-1)")
-    if partition.region_prefix:
-        ok = region.startswith(partition.region_prefix)
-    else:
-        ok = not region.startswith(_OTHER_PREFIXES)
-    if not ok:
-        raise IdPError(f"region {region!r} is not in partition {partition.name}")
-    return region
-
-
 def aws_recipient(partition: str = "aws", region: str | None = None, provider_uuid: str | None = None) -> str:
-    """The Recipient and Destination AWS expects (AWS.md 2.1).
+    """The Recipient and Destination AWS expects (AWS.md 2.1; ``saml_core.aws.signin_recipient``).
 
     ``https://signin.aws.amazon.com/saml`` for us-east-1 (or no region), ``https://{region}.signin...``
-    otherwise, and ``.../saml/acs/{IdP-ID}`` when the assertion is encrypted for AWS.
+    otherwise, and ``https://{region}.signin.../saml/acs/{IdP-ID}`` when the assertion is encrypted for AWS.
     """
-    info = partition_info(partition)
-    host = info.signin_host
-    if region is not None and check_region(info, region) != info.default_region:
-        host = f"{region}.{host}"
-    url = f"https://{host}/saml"
-    if provider_uuid is not None:
-        if not _PROVIDER_UUID.fullmatch(provider_uuid):
-            raise IdPError("provider_uuid (the IdP-ID of an encrypting SAML provider) is 22-64 of [A-Z0-9]")
-        url += "/acs/" + provider_uuid
-    return url
+    partition_info(partition)
+    try:
+        return signin_recipient(partition, region, provider_uuid)
+    except ValueError as exc:
+        raise IdPError(str(exc)) from None
 
 
 def aws_audience(partition: str = "aws") -> str:

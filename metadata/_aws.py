@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from saml_core.aws import AWS_PARTITIONS
 from saml_core.aws import IAM_METADATA_MAX_CHARS
+from saml_core.aws import signin_recipient
 from saml_core.constants import AWS_ROLE
 from saml_core.constants import AWS_ROLE_SESSION_NAME
 from saml_core.constants import AWS_SESSION_DURATION
@@ -41,7 +42,6 @@ _PROVIDER_ARN = re.compile(
 #: AWS.md 2.2: the AudienceRestriction (entity ID) per partition, from the shared AWS table
 AUDIENCES = {name: AWS_PARTITIONS[name].audiences[0] for name in PARTITIONS}
 _SIGNIN_HOST = {name: str(AWS_PARTITIONS[name].signin_host) for name in PARTITIONS}
-_DEFAULT_REGION = {name: AWS_PARTITIONS[name].default_region for name in PARTITIONS}
 
 #: IAM's SAMLMetadataDocument length limits (AWS.md section 4)
 IAM_MIN_CHARS = 1_000
@@ -82,31 +82,33 @@ def check_provider_uuid(uuid: str) -> str:
 
 
 def signin_url(partition: str = "aws", region: str | None = None, provider_uuid: str | None = None) -> str:
-    """The Recipient / ACS URL (AWS.md 2.1).
+    """The Recipient / ACS URL (AWS.md 2.1), by the rule the IdP emits (``saml_core.aws.signin_recipient``).
 
     aws: ``https://signin.aws.amazon.com/saml`` for us-east-1 or no region, else ``https://{region}.signin...``;
-    with a provider ID (encryption required) ``https://{region}.signin.aws.amazon.com/saml/acs/{ID}``.
-    aws-cn regional and aws-us-gov ``/acs/`` forms are unconfirmed; aws-us-gov has no regional form.
+    with a provider ID (encryption required) ``https://{region}.signin.aws.amazon.com/saml/acs/{ID}``,
+    us-east-1 when no region is given. aws-cn regional forms are inferred (unconfirmed); aws-us-gov has no
+    regional form.
     """
     check_partition(partition)
     if region is not None and partition_of_region(region) != partition:
         raise ConfigError(f"region {region!r} is not in partition {partition!r}")
-    host = _SIGNIN_HOST[partition]
-    if provider_uuid is not None:
-        check_provider_uuid(provider_uuid)
-        if partition == "aws-us-gov":
-            return f"https://{host}/saml/acs/{provider_uuid}"
-        return f"https://{region or _DEFAULT_REGION[partition]}.{host}/saml/acs/{provider_uuid}"
-    if region is None or partition == "aws-us-gov" or (partition == "aws" and region == "us-east-1"):
-        return f"https://{host}/saml"
-    return f"https://{region}.{host}/saml"
+    try:
+        return signin_recipient(partition, region, provider_uuid)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def aws_sp_metadata_url(
     partition: str = "aws", region: str | None = None, provider_uuid: str | None = None
 ) -> str:
-    """Where AWS publishes its own SP metadata (AWS.md 2.1)."""
-    base = f"https://{region + '.' if region else ''}{_SIGNIN_HOST[check_partition(partition)]}/static"
+    """Where AWS publishes its own SP metadata (AWS.md 2.1); the region-less host where the partition has no
+    regional sign-in (aws-us-gov)."""
+    check_partition(partition)
+    if region is not None:
+        signin_url(partition, region)  # the same region checks
+        if not AWS_PARTITIONS[partition].regional_signin:
+            region = None
+    base = f"https://{region + '.' if region else ''}{_SIGNIN_HOST[partition]}/static"
     return (
         f"{base}/saml/{check_provider_uuid(provider_uuid)}/saml-metadata.xml"
         if provider_uuid

@@ -7,6 +7,7 @@ is stated once. Values marked unconfirmed in AWS.md are kept as AWS.md gives the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -113,7 +114,7 @@ AWS_PARTITIONS: Mapping[str, AwsPartition] = MappingProxyType(
                 sts_dns_suffix="amazonaws.com",
                 regions=("us-gov-east-1", "us-gov-west-1"),
                 signin_host="signin.amazonaws-us-gov.com",
-                regional_signin=True,
+                # AWS.md 2.1: "Regional forms are unconfirmed", so none is emitted or accepted
                 audiences=("urn:amazon:webservices:govcloud",),
                 federation_url="https://signin.amazonaws-us-gov.com/federation",
                 console_url="https://console.amazonaws-us-gov.com/",
@@ -157,6 +158,50 @@ AWS_PARTITIONS: Mapping[str, AwsPartition] = MappingProxyType(
         )
     }
 )
+
+_REGION_SHAPE = re.compile(r"[a-z]{2,5}(?:-[a-z]+)+-[0-9]{1,2}", re.ASCII)
+_PROVIDER_UUID = re.compile(r"[A-Z0-9]{22,64}", re.ASCII)
+
+
+def check_region(partition: str, region: str) -> str:
+    """``region`` when it is a region of ``partition`` (its listed regions where AWS.md lists them, else its
+    botocore regex); ValueError otherwise. Every package checks a region it puts into a URL here."""
+    if not _REGION_SHAPE.fullmatch(region):
+        raise ValueError(f"{region[:40]!r} is not an AWS region name (like us-east-1)")
+    fact = AWS_PARTITIONS[partition]
+    known = region in fact.regions if fact.regions else re.fullmatch(fact.region_regex, region, re.ASCII)
+    if not known:
+        raise ValueError(f"region {region!r} is not in partition {partition}")
+    return region
+
+
+def signin_recipient(
+    partition: str = "aws", region: str | None = None, provider_uuid: str | None = None
+) -> str:
+    """The Recipient and Destination AWS expects for sign-in (AWS.md 2.1): the one rule the IdP emits, the
+    metadata tooling publishes and trust policies list. ValueError for a region or ID AWS would not have.
+
+    * No region, the partition's default region for ``aws``, or a partition without regional sign-in:
+      ``https://{signin_host}/saml``; otherwise ``https://{region}.{signin_host}/saml``.
+    * With ``provider_uuid`` (encryption required): ``https://{region}.{signin_host}/saml/acs/{IdP-ID}``,
+      the region defaulting to the partition's default (AWS.md gives this form for any region, us-east-1
+      included); the region-less host where the partition has no regional sign-in.
+    """
+    fact = AWS_PARTITIONS[partition]
+    if fact.signin_host is None:
+        raise ValueError(f"AWS documents no SAML sign-in for partition {partition}")
+    if region is not None:
+        check_region(partition, region)
+    if provider_uuid is not None:
+        if not _PROVIDER_UUID.fullmatch(provider_uuid):
+            raise ValueError("a SAML provider ID (IdP-ID) is 22 to 64 characters of A-Z and 0-9")
+        if not fact.regional_signin:
+            return f"https://{fact.signin_host}/saml/acs/{provider_uuid}"
+        return f"https://{region or fact.default_region}.{fact.signin_host}/saml/acs/{provider_uuid}"
+    if region is None or not fact.regional_signin or (partition == "aws" and region == fact.default_region):
+        return f"https://{fact.signin_host}/saml"
+    return f"https://{region}.{fact.signin_host}/saml"
+
 
 IAM_METADATA_MAX_CHARS = 10_000_000
 """IAM's SAMLMetadataDocument length limit (AWS.md section 4): also the most any CLI reads of a trust file."""

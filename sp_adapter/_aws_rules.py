@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from saml_core.aws import AWS_PARTITIONS
+from saml_core.aws import signin_recipient
 from saml_core.constants import AWS_PRINCIPAL_TAG_PREFIX
 from saml_core.constants import AWS_ROLE
 from saml_core.constants import AWS_ROLE_SESSION_NAME
@@ -78,11 +79,12 @@ def aws_recipients(
         hosts.append(partition.global_recipient.removesuffix("/saml"))
     if partition.regional_host is not None:
         hosts.extend("https://" + partition.regional_host.format(region=region) for region in regions)
-    plain = [host + "/saml" for host in hosts]
+    plain = tuple(host + "/saml" for host in hosts)
     if provider_uuid is None:
-        return tuple(plain)
-    acs = [host + "/saml/acs/" + provider_uuid for host in hosts]
-    return tuple(acs) if encryption_required else tuple(plain + acs)
+        return plain
+    # the /acs/ form is regional for every region, us-east-1 included (AWS.md 2.1): the one our IdP emits
+    acs = tuple(dict.fromkeys(signin_recipient(partition.name, region, provider_uuid) for region in regions))
+    return acs if encryption_required else plain + acs
 
 
 def valid_provider_uuid(value: str) -> bool:

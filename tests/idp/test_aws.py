@@ -56,11 +56,14 @@ def _issue(provider: IdentityProvider, **overrides: object) -> bytes:
         ("aws", "eu-west-1", None, "https://eu-west-1.signin.aws.amazon.com/saml"),
         ("aws", "ap-southeast-5", None, "https://ap-southeast-5.signin.aws.amazon.com/saml"),
         ("aws", "eu-west-1", UUID, f"https://eu-west-1.signin.aws.amazon.com/saml/acs/{UUID}"),
-        ("aws", None, UUID, f"https://signin.aws.amazon.com/saml/acs/{UUID}"),
+        ("aws", None, UUID, f"https://us-east-1.signin.aws.amazon.com/saml/acs/{UUID}"),
+        ("aws", "us-east-1", UUID, f"https://us-east-1.signin.aws.amazon.com/saml/acs/{UUID}"),
         ("aws-cn", None, None, "https://signin.amazonaws.cn/saml"),
         ("aws-cn", "cn-north-1", None, "https://cn-north-1.signin.amazonaws.cn/saml"),
         ("aws-us-gov", None, None, "https://signin.amazonaws-us-gov.com/saml"),
-        ("aws-us-gov", "us-gov-east-1", None, "https://us-gov-east-1.signin.amazonaws-us-gov.com/saml"),
+        # AWS.md 2.1: aws-us-gov regional forms are unconfirmed, so a region still gets the documented host
+        ("aws-us-gov", "us-gov-east-1", None, "https://signin.amazonaws-us-gov.com/saml"),
+        ("aws-us-gov", "us-gov-east-1", UUID, f"https://signin.amazonaws-us-gov.com/saml/acs/{UUID}"),
     ],
 )
 def test_recipient_per_partition_and_region(
@@ -76,6 +79,8 @@ def test_recipient_per_partition_and_region(
         ("aws-cn", "eu-west-1", "region 'eu-west-1' is not in partition aws-cn"),
         ("aws-us-gov", "us-east-1", "region 'us-east-1' is not in partition aws-us-gov"),
         ("aws", "EU-WEST-1", "'EU-WEST-1' is not an AWS region name (like us-east-1)"),
+        ("aws", "zz-fake-9", "region 'zz-fake-9' is not in partition aws"),
+        ("aws-cn", "cn-south-7", "region 'cn-south-7' is not in partition aws-cn"),
         ("aws-iso", None, "unknown partition 'aws-iso'; use one of aws, aws-cn, aws-us-gov"),
     ],
 )
@@ -86,7 +91,7 @@ def test_recipient_refuses_region_outside_partition(partition: str, region: str 
 
 
 def test_recipient_refuses_malformed_provider_uuid() -> None:
-    with pytest.raises(IdPError, match="22-64 of"):
+    with pytest.raises(IdPError, match="22 to 64 characters of A-Z and 0-9"):
         aws_recipient("aws", "eu-west-1", "lowercase-not-allowed-here")
     assert aws_recipient("aws", "eu-west-1", UUID).endswith(UUID)
 

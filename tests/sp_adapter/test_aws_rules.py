@@ -278,11 +278,9 @@ def test_r58_acs_form_with_a_provider_uuid() -> None:
         "https://eu-west-1.signin.aws.amazon.com/saml",
         f"https://eu-west-1.signin.aws.amazon.com/saml/acs/{uuid}",
     )
+    # AWS.md 2.1 gives the /acs/ form with a region for any region, us-east-1 included
     only = aws_recipients(aws, ("us-east-1",), uuid, True)
-    assert only == (
-        f"https://signin.aws.amazon.com/saml/acs/{uuid}",
-        f"https://us-east-1.signin.aws.amazon.com/saml/acs/{uuid}",
-    )
+    assert only == (f"https://us-east-1.signin.aws.amazon.com/saml/acs/{uuid}",)
 
 
 def test_r58_other_partitions() -> None:
@@ -290,8 +288,9 @@ def test_r58_other_partitions() -> None:
         "https://signin.amazonaws.cn/saml",
         "https://cn-northwest-1.signin.amazonaws.cn/saml",
     )
-    assert aws_recipients(PARTITIONS["aws-us-gov"], ("us-gov-west-1",), None, False)[0] == (
-        "https://signin.amazonaws-us-gov.com/saml"
+    # AWS.md 2.1: "Regional forms are unconfirmed" for aws-us-gov, so only the documented host is accepted
+    assert aws_recipients(PARTITIONS["aws-us-gov"], ("us-gov-east-1", "us-gov-west-1"), None, False) == (
+        "https://signin.amazonaws-us-gov.com/saml",
     )
     assert aws_recipients(PARTITIONS["aws-iso"], PARTITIONS["aws-iso"].regions, None, False) == (
         "https://signin.c2shome.ic.gov/saml",
