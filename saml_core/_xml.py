@@ -34,6 +34,13 @@ _DECL_ENCODING = re.compile(rb"""encoding\s*=\s*["']([A-Za-z0-9._-]*)["']""")
 # C0 controls other than TAB/LF/CR (XML 1.0 section 2.2) map to NUL, every other byte to itself
 _FORBIDDEN_BYTES = bytes(0 if b < 0x20 and b not in (0x09, 0x0A, 0x0D) else b for b in range(256))
 _XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+_XINCLUDE = frozenset({"http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude"})
+_SCHEMA_HINTS = frozenset(
+    {
+        "{http://www.w3.org/2001/XMLSchema-instance}schemaLocation",
+        "{http://www.w3.org/2001/XMLSchema-instance}noNamespaceSchemaLocation",
+    }
+)
 _ID_NAMES = frozenset({"ID", "Id", "id"})
 _PRINTABLE_ASCII = re.compile(r"[\x21-\x7e]*")
 NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -212,6 +219,8 @@ def _check_parsed(root: Element, body: bytes, limits: XMLLimits) -> None:
             raise TooLarge(f"more than {limits.max_attributes} attributes on one element")
     if declarations:
         _check_namespace_uri("".join(declarations))  # one character-class scan over every URI at once
+        if not _XINCLUDE.isdisjoint(declarations):
+            _refuse_xinclude()
 
 
 def _depth_probe(max_depth: int) -> etree.XPath:
@@ -243,6 +252,12 @@ def _check_namespace_uri(value: str) -> None:
         raise MalformedXML("namespace URIs must be printable ASCII")
 
 
+def _refuse_xinclude() -> None:
+    """SECURITY.md F1: XInclude is never processed, and a document that declares it is refused outright
+    (every element in that namespace needs the declaration, so the declared URIs settle it)."""
+    raise MalformedXML("XInclude is not allowed")
+
+
 def check_tree(root: Element, limits: XMLLimits = DEFAULT_LIMITS, *, source_size: int | None = None) -> None:
     """Walk the tree once: no comments, PIs or entity nodes (R6, R8); every cap of ``limits`` (R7).
 
@@ -261,6 +276,8 @@ def check_tree(root: Element, limits: XMLLimits = DEFAULT_LIMITS, *, source_size
             if declared > limits.max_namespaces:
                 raise TooLarge(f"more than {limits.max_namespaces} namespace declarations on one element")
             _check_namespace_uri(node[1])
+            if node[1] in _XINCLUDE:
+                _refuse_xinclude()
         else:
             declared = 0
             depth += 1
@@ -284,8 +301,13 @@ def _check_lengths(node: Element, max_text: int) -> None:
             raise TooLarge(f"a text node is longer than {max_text} characters")
 
 
-def check_unique_ids(root: Element) -> dict[str, Element]:
-    """R12: every ID-like attribute is unique, unprefixed and an NCName. Returns ID -> element."""
+def check_unique_ids(root: Element, *, refuse_schema_hints: bool = False) -> dict[str, Element]:
+    """R12: every ID-like attribute is unique, unprefixed and an NCName. Returns ID -> element.
+
+    ``refuse_schema_hints``: also refuse ``xsi:schemaLocation`` / ``xsi:noNamespaceSchemaLocation``
+    (SECURITY.md F1, for SAML messages; published metadata may carry them). Checked in the same walk, on
+    namespaced attributes only, so it costs nothing on the rest.
+    """
     seen: dict[str, Element] = {}
     for node in root.iter(etree.Element):
         # keys(): one list of names per element, without an attrib proxy (a parsed tree's names are str)
@@ -299,6 +321,8 @@ def check_unique_ids(root: Element) -> dict[str, Element]:
                 local = "xml:id"
             elif name[name.index("}") + 1 :] in _ID_NAMES:
                 raise SignatureProfileViolation(f"namespaced ID attribute {name!r} is not allowed")
+            elif refuse_schema_hints and name in _SCHEMA_HINTS:
+                raise MalformedXML(f"{_short(name)} is not allowed (a schema is never fetched)")
             else:
                 continue
             value: str = node.get(name)  # type: ignore[assignment]
@@ -349,6 +373,12 @@ def serialize(node: Element) -> bytes:
 
 def _short(tag: object) -> str:
     text = str(tag)
-    for prefix, uri in (("saml", NS.SAML), ("samlp", NS.SAMLP), ("ds", NS.DS), ("md", NS.MD)):
+    for prefix, uri in (
+        ("saml", NS.SAML),
+        ("samlp", NS.SAMLP),
+        ("ds", NS.DS),
+        ("md", NS.MD),
+        ("xsi", NS.XSI),
+    ):
         text = text.replace("{" + uri + "}", prefix + ":")
     return text

@@ -58,7 +58,7 @@ def check_shape(root: Element, *, require_signed_assertion: bool) -> Shape:
     """R11, R12, R13, R14/R16, R7, R10, R15 on the received document."""
     if root.tag != RESPONSE:
         raise NotAResponse(f"the document element is {_name(root)}, not samlp:Response")
-    id_map = check_unique_ids(root)
+    id_map = check_unique_ids(root, refuse_schema_hints=True)
     ids = frozenset(id_map)
     found = _StructuralNodes(root)
     single = _single_assertion(root, found)
@@ -118,7 +118,7 @@ def check_decrypted_shape(assertion: Element, outer_ids: frozenset[str]) -> Elem
     """
     if assertion.tag != ASSERTION:
         raise DecryptionError(detail=f"the decrypted root is {_name(assertion)}, not saml:Assertion")
-    ids = check_unique_ids(assertion)
+    ids = check_unique_ids(assertion, refuse_schema_hints=True)
     clash = outer_ids.intersection(ids)
     if clash:
         raise ProfileViolation(

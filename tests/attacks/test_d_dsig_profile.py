@@ -19,6 +19,7 @@ from lxml import etree
 from saml_core import NS
 from saml_core import sign_enveloped
 from tests.attacks import _kit as k
+from tests.attacks.conftest import Canary
 from tests.sp_adapter import _fixtures as fx
 
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
@@ -74,7 +75,9 @@ def test_d1_empty_uri_document_wrapped_attacker_mode() -> None:
     k.reject(k.dump(wrapper), k.NOT_A_RESPONSE)
 
 
-EXTERNAL_URIS = [
+EXTERNAL_URIS = [  # {url} and {file} are the canary's: a fetch or a read fails the test
+    "{url}",
+    "{file}",
     "http://attacker.test/x",
     "http://169.254.169.254/latest/meta-data/",
     "file:///etc/passwd",
@@ -88,7 +91,8 @@ EXTERNAL_URIS = [
 
 
 @pytest.mark.parametrize("uri", EXTERNAL_URIS)
-def test_d2_external_or_non_fragment_uri(uri: str, no_network: list[str]) -> None:
+def test_d2_external_or_non_fragment_uri(uri: str, canary: Canary) -> None:
+    uri = uri.format(url=canary.url, file=canary.file_url)
     tree = k.signed("A")
     _reference(_assertion_signature(tree)).set("URI", uri)
     # '#_A#x' is not even an xs:anyURI: the schema (R10, gate 3) refuses it before the profile gate
@@ -238,16 +242,17 @@ def test_d9b_too_many_transforms() -> None:
     k.reject(k.dump(tree), k.PROFILE)
 
 
-XSLT = """<xsl:stylesheet version="2.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
-<xsl:template match="/"><xsl:value-of select="unparsed-text('/etc/passwd')"/></xsl:template>
-</xsl:stylesheet>"""
+XSLT = """<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:template match="/"><xsl:copy-of select="document('{file}')"/><xsl:copy-of select="document('{url}')"/>
+</xsl:template></xsl:stylesheet>"""
 
 
-def test_d9c_xslt_transform(no_network: list[str]) -> None:
+def test_d9c_xslt_transform(canary: Canary) -> None:
     tree = k.signed("A")
     transforms = _transforms(_assertion_signature(tree))
     xslt = etree.Element(k.ds("Transform"), Algorithm="http://www.w3.org/TR/1999/REC-xslt-19991116")
-    xslt.append(etree.fromstring(XSLT))  # noqa: S320 - our own constant
+    stylesheet = XSLT.replace("{file}", canary.file_url).replace("{url}", canary.url)
+    xslt.append(etree.fromstring(stylesheet))  # noqa: S320 - our own constant
     transforms.insert(1, xslt)
     k.reject(k.dump(tree), k.PROFILE)
 

@@ -33,6 +33,7 @@ from saml_core.constants import SignatureMethod
 from sp_adapter import MemoryReplayCache
 from sp_adapter import Trust
 from tests.attacks import _kit as k
+from tests.attacks.conftest import Canary
 from tests.sp_adapter import _fixtures as fx
 
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
@@ -184,10 +185,9 @@ def test_e3_fingerprint_trust_is_not_offered(fingerprint: str) -> None:
     assert info.value.code in {"key_invalid", "config_error"}
 
 
-@pytest.mark.parametrize(
-    "uri", ["http://attacker.test/key", "#evilKey", "file:///etc/passwd"], ids=["http", "same-doc", "file"]
-)
-def test_e4_retrieval_method(uri: str, no_network: list[str]) -> None:
+@pytest.mark.parametrize("uri", ["{url}", "#evilKey", "{file}"], ids=["http", "same-doc", "file"])
+def test_e4_retrieval_method(uri: str, canary: Canary) -> None:
+    uri = uri.format(url=canary.url, file=canary.file_url)
     tree = k.evil(k.unsigned())
     sig = sign_enveloped(k.assertion(tree), fx.attacker_keys(), include_certificate=False)
     key_info = etree.SubElement(sig, k.ds("KeyInfo"))

@@ -26,6 +26,7 @@ from saml_core import NS
 from sp_adapter import ValidationError
 from sp_adapter import validate_response
 from tests.attacks import _kit as k
+from tests.attacks.conftest import Canary
 from tests.sp_adapter import _fixtures as fx
 
 F0 = fx.f0("RA")
@@ -48,52 +49,53 @@ def _cheap(call: Callable[[], object], *, seconds: float = 1.0, mib: int = 16) -
 # ------------------------------------------------------------------------------------------ F1-F5
 
 
-XXE = {
-    "external-entity": b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
-    "parameter-entity": b'<!DOCTYPE foo [<!ENTITY % xxe SYSTEM "http://oob.test/x"> %xxe;]>',
-    "external-dtd": b'<!DOCTYPE saml2p:Response PUBLIC "-//B/A/EN" "http://oob.test/uhoh">',
+XXE = {  # {file} and {url} are the canary's (tests/attacks/conftest.py): any fetch or read fails the test
+    "external-entity": '<!DOCTYPE r [<!ENTITY x SYSTEM "{file}">]>',
+    "parameter-entity": '<!DOCTYPE foo [<!ENTITY % xxe SYSTEM "{url}"> %xxe;]>',
+    "parameter-entity-file": '<!DOCTYPE foo [<!ENTITY % xxe SYSTEM "{file}"> %xxe;]>',
+    "external-dtd": '<!DOCTYPE saml2p:Response PUBLIC "-//B/A/EN" "{url}">',
+    "external-dtd-file": '<!DOCTYPE saml2p:Response SYSTEM "{file}">',
 }
 
 
 @pytest.mark.parametrize("name", sorted(XXE))
-def test_f1_xxe(name: str, no_network: list[str]) -> None:
+def test_f1_xxe(name: str, canary: Canary) -> None:
     body = F0.replace(NAME, b">&x;<") if name == "external-entity" else F0
-    k.reject(XXE[name] + body, k.DTD)
+    k.reject(XXE[name].format(file=canary.file_url, url=canary.url).encode() + body, k.DTD)
 
 
-def test_f1_xinclude_is_never_processed(no_network: list[str]) -> None:
-    include = (
-        b'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="file:///etc/passwd" parse="text"/>'
-    )
+def _xinclude(href: str) -> bytes:
+    return f'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="{href}" parse="text"/>'.encode()
+
+
+def test_f1_xinclude_is_refused_wherever_it_is(canary: Canary) -> None:
+    include = _xinclude(canary.file_url)
     extensions = b"<samlp:Extensions>" + include + b"</samlp:Extensions>"
-    # in signed content it breaks the digest (F0-RA)...
-    signed = k.replace_bytes(F0, b"</ds:Signature>", b"</ds:Signature>" + extensions)
-    k.reject(signed, k.SIG_INVALID)
-    # ... and in an AttributeValue of a signed assertion (fixture mode) R33 refuses the element
+    # in signed content (F0-RA), in the unauthenticated Response of F0-A, and in a signed AttributeValue: the
+    # parser gate refuses the XInclude namespace before any signature is looked at (R4)
+    k.reject(k.replace_bytes(F0, b"</ds:Signature>", b"</ds:Signature>" + extensions), k.MALFORMED)
+    unsigned_response = k.replace_bytes(fx.f0("A"), b"</saml:Issuer>", b"</saml:Issuer>" + extensions)
+    error = k.reject(unsigned_response, k.MALFORMED)
+    assert "XInclude is not allowed" in error.detail
     tree = k.unsigned()
     value = k.child(k.attribute(tree), NS.saml("AttributeValue"))
     value.append(etree.fromstring(include))  # noqa: S320 - our constant
     k.reject(k.sign(tree, "RA"), k.MALFORMED)
+    # the twin: the same Extensions with an element of another namespace is accepted under F0-A
+    harmless = b'<samlp:Extensions><x:note xmlns:x="urn:x">hi</x:note></samlp:Extensions>'
+    k.accept(k.replace_bytes(fx.f0("A"), b"</saml:Issuer>", b"</saml:Issuer>" + harmless))
 
 
-def test_f1_xinclude_in_unsigned_response_extensions_is_inert(no_network: list[str]) -> None:
-    # F0-A: the Response is unauthenticated; an xi:include there is neither fetched nor read. The identity
-    # comes from the signed assertion only (ACCEPT(orig)), and no file or network access happens.
-    include = (
-        b'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="file:///etc/passwd" parse="text"/>'
-    )
-    data = fx.f0("A")
-    data = k.replace_bytes(
-        data, b"</saml:Issuer>", b"</saml:Issuer><samlp:Extensions>" + include + b"</samlp:Extensions>"
-    )
-    result = k.accept(data)
-    assert "root:" not in repr(result.to_json())
-
-
-def test_f1_schema_location_is_never_fetched(no_network: list[str]) -> None:
-    location = b' xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="urn:x http://oob.test/s.xsd"'
-    k.reject(k.replace_bytes(F0, b"<samlp:Response ", b"<samlp:Response" + location + b" "), k.SIG_INVALID)
-    k.accept(k.replace_bytes(fx.f0("A"), b"<samlp:Response ", b"<samlp:Response" + location + b" "))
+@pytest.mark.parametrize("attribute", ["schemaLocation", "noNamespaceSchemaLocation"])
+def test_f1_schema_location_is_refused(attribute: str, canary: Canary) -> None:
+    xsi = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+    location = f' {xsi} xsi:{attribute}="urn:x {canary.url}"'.encode()
+    for variant in ("RA", "A"):
+        data = k.replace_bytes(fx.f0(variant), b"<samlp:Response ", b"<samlp:Response" + location + b" ")
+        error = k.reject(data, k.MALFORMED)
+        assert f"xsi:{attribute} is not allowed" in error.detail
+    # the twin: declaring xsi on the Response (as xsi:type needs) is fine
+    k.accept(k.replace_bytes(fx.f0("A"), b"<samlp:Response ", b"<samlp:Response " + xsi.encode() + b" "))
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from saml_core import encrypt_element
 from saml_core import sign_enveloped
 from saml_core.constants import BlockCipher
 from tests.attacks import _kit as k
+from tests.attacks.conftest import Canary
 from tests.sp_adapter import _fixtures as fx
 
 XENC = NS.XENC
@@ -288,17 +289,17 @@ def test_i6_entity_reference_in_plaintext() -> None:
     k.reject(_plaintext_case(plaintext), k.DECRYPTION)
 
 
-def test_i6_xinclude_in_plaintext_is_never_processed(no_network: list[str]) -> None:
+def test_i6_xinclude_in_plaintext_is_never_processed(canary: Canary) -> None:
     tree = k.unsigned()
     value = k.child(k.attribute(tree), NS.saml("AttributeValue"))
-    value.append(
-        etree.fromstring(  # noqa: S320 - our constant
-            b'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="file:///etc/passwd" parse="text"/>'
-        )
-    )
+    xi = 'xmlns:xi="http://www.w3.org/2001/XInclude"'
+    include = f'<xi:include {xi} href="{canary.file_url}" parse="text"/>'
+    value.append(etree.fromstring(include.encode()))  # noqa: S320 - our constant
     sign_enveloped(k.assertion(tree), fx.idp_keys())
     fx.encrypt_assertion(tree)
-    k.reject(k.dump(tree), k.MALFORMED)  # R33: an AWS AttributeValue holds text only
+    # the plaintext passes the parser gate again (R39), which refuses XInclude; outside: decryption_failed
+    error = k.reject(k.dump(tree), k.DECRYPTION)
+    assert "XInclude is not allowed" in error.detail
 
 
 def test_i7_flipped_ciphertext_under_response_signature() -> None:

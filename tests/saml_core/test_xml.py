@@ -83,15 +83,36 @@ def test_f1_external_dtd_rejected() -> None:
     rejected(data, "dtd_forbidden")
 
 
-def test_f1_xinclude_is_not_processed() -> None:
-    data = GOOD.replace(
-        b"alice@example.test",
-        b'<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="/etc/hostname"/>',
-    )
-    root = parse_xml(data)
-    nid = root.find("{*}Assertion/{*}Subject/{*}NameID")
-    assert nid is not None and nid.text is None
-    assert nid[0].tag == "{http://www.w3.org/2001/XInclude}include"  # left as an element, never resolved
+@pytest.mark.parametrize(
+    "namespace", ["http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude"], ids=["2001", "2003"]
+)
+@pytest.mark.parametrize("prefixed", [True, False], ids=["prefixed", "default-namespace"])
+def test_f1_xinclude_is_refused(namespace: str, prefixed: bool) -> None:
+    include = f'<xi:include xmlns:xi="{namespace}" href="/etc/hostname"/>'
+    if not prefixed:
+        include = f'<include xmlns="{namespace}" href="/etc/hostname"/>'
+    data = GOOD.replace(b"alice@example.test", include.encode())
+    error = rejected(data, "malformed_xml")
+    assert "XInclude is not allowed" in str(error)
+    # the slow walk (a document too big for the fast path's bounds) refuses it too
+    with pytest.raises(SAMLError, match="XInclude is not allowed"):
+        check_tree(etree.fromstring(data), source_size=10**9)  # noqa: S320 - our constant
+    # the twin: the same element in another namespace is only an element
+    other = GOOD.replace(b"alice@example.test", b'<x:include xmlns:x="urn:x" href="/etc/hostname"/>')
+    assert parse_xml(other).find("{*}Assertion/{*}Subject/{*}NameID/{urn:x}include") is not None
+
+
+def test_f1_schema_hints_are_refused_only_when_asked() -> None:
+    xsi = b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+    hints = (b'xsi:schemaLocation="urn:x http://oob.test/s.xsd"', b'xsi:noNamespaceSchemaLocation="s.xsd"')
+    for hint in hints:
+        root = parse_xml(GOOD.replace(b"<samlp:Response ", b"<samlp:Response " + xsi + b" " + hint + b" "))
+        check_unique_ids(root)  # metadata may carry them
+        with pytest.raises(SAMLError, match="xsi:.*chemaLocation is not allowed") as caught:
+            check_unique_ids(root, refuse_schema_hints=True)
+        assert caught.value.code == "malformed_xml"
+    typed = parse_xml(GOOD.replace(b"<samlp:Response ", b"<samlp:Response " + xsi + b' xsi:type="x" '))
+    assert check_unique_ids(typed, refuse_schema_hints=True)  # other xsi attributes are fine
 
 
 @pytest.mark.parametrize("doctype", [b"<!DOCTYPE Response>", b"<!DOCTYPE Response []>", b"<!DOCTYPE r>\n"])
