@@ -178,7 +178,12 @@ def _verify_encrypted(
         container = _child(response_tree, ENCRYPTED_ASSERTION)
     assert container is not None
     plaintext = _decrypt(container, policy, decrypt_keys)
-    inner_signature = check_decrypted_shape(plaintext, shape.ids)
+    try:
+        inner_signature = check_decrypted_shape(plaintext, shape.ids)
+    except DecryptionError:
+        raise
+    except SAMLError as exc:  # R39/R40: the plaintext's shape is part of decryption; one code outside
+        raise DecryptionError(detail=f"plaintext rejected: {exc.code}: {exc.detail}") from None
     assertion_entry = None
     assertion_tree = plaintext
     if inner_signature is None:

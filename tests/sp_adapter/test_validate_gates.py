@@ -445,12 +445,22 @@ def test_encryption_required_refuses_a_plain_assertion() -> None:
 
 
 def test_decrypted_plaintext_with_a_duplicate_outer_id_is_refused() -> None:
+    """R39/R40: IDs are unique across the combined document, and the failure is decryption_failed."""
     response = fx.build_response(assertion_id="_R2")
     fx.sign_assertion(response)
     fx.encrypt_assertion(response)
     response.set("ID", "_R2")
     fx.sign_response(response)
-    assert code(fx.serialize(response)) == "signature_profile_violation"
+    with pytest.raises(ValidationError) as caught:
+        validate(fx.serialize(response))
+    assert caught.value.code == "decryption_failed"
+    assert "duplicate ID '_R2'" in caught.value.detail
+    # the twin: the same construction with distinct IDs is accepted
+    twin = fx.build_response(assertion_id="_A2")
+    fx.sign_assertion(twin)
+    fx.encrypt_assertion(twin)
+    fx.sign_response(twin)
+    assert validate(fx.serialize(twin)).assertion_id == "_A2"
 
 
 # ---------------------------------------------------------------------------------- gate 10: R49
