@@ -31,11 +31,15 @@ from ._time import utcnow
 from .constants import SignatureMethod
 from .errors import KeyLoadError
 
-KeyAlgorithm = Literal["rsa-2048", "rsa-3072", "rsa-4096", "ec-p256", "ec-p384"]
+KeyAlgorithm = Literal["rsa-2048", "rsa-3072", "rsa-4096", "ec-p256", "ec-p384", "ec-p521"]
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
-_CURVES: dict[str, ec.EllipticCurve] = {"ec-p256": ec.SECP256R1(), "ec-p384": ec.SECP384R1()}
+_CURVES: dict[str, ec.EllipticCurve] = {
+    "ec-p256": ec.SECP256R1(),
+    "ec-p384": ec.SECP384R1(),
+    "ec-p521": ec.SECP521R1(),
+}
 _EC_CURVES_ALLOWED = ("secp256r1", "secp384r1", "secp521r1")
 
 
@@ -71,7 +75,10 @@ class KeyPair:
         elif algorithm in _CURVES:
             private = ec.generate_private_key(_CURVES[algorithm])
         else:
-            raise KeyLoadError(f"unknown key algorithm {algorithm!r}; use rsa-2048, rsa-3072 or ec-p256")
+            raise KeyLoadError(
+                f"unknown key algorithm {algorithm!r}; use rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384 "
+                "or ec-p521"
+            )
         cert = _self_signed(private, common_name, days, now or utcnow())
         key_pem = private.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()

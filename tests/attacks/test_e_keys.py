@@ -37,6 +37,10 @@ from tests.attacks.conftest import Canary
 from tests.sp_adapter import _fixtures as fx
 
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+P521_ORDER = int(  # SEC 2, secp521r1 n; the P-521 test checks it by malleating a signature with it
+    "01FF" + "FFFFFFFF" * 7 + "FFFFFFFA" + "51868783BF2F966B7FCC0148F709A5D03BB5C9B8899C47AEBB6FB71E91386409",
+    16,
+)
 
 
 def _cert(
@@ -387,19 +391,48 @@ def _rs(tree: etree._Element) -> tuple[int, int]:
     return int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big")
 
 
-@pytest.mark.parametrize("edit", ["zero", "r-is-n", "s-above-n", "short", "long", "der"])
+@pytest.mark.parametrize("edit", ["zero", "r-is-n", "s-is-n", "short", "long", "der"])
 def test_e9_ecdsa_edge_cases(edit: str) -> None:
     ec_keys, tree = _ec_signed()
     r, s = _rs(tree)
     value = {
         "zero": bytes(64),
         "r-is-n": P256_ORDER.to_bytes(32, "big") + s.to_bytes(32, "big"),
-        "s-above-n": r.to_bytes(32, "big") + (s + P256_ORDER).to_bytes(33, "big")[1:],
+        "s-is-n": r.to_bytes(32, "big") + P256_ORDER.to_bytes(32, "big"),
         "short": (r.to_bytes(32, "big") + s.to_bytes(32, "big"))[:-1],
         "long": b"\x00" + r.to_bytes(32, "big") + s.to_bytes(32, "big"),
         "der": encode_dss_signature(r, s),
     }[edit]
     k.reject(_set_rs(tree, value), k.SIG_INVALID, trust=fx.trust(ec_keys))
+
+
+@cache
+def _p521_keys() -> KeyPair:
+    return KeyPair.generate("ec-p521", common_name="f0-idp-p521", now=fx.NOW)
+
+
+def test_e9_s_plus_n_is_refused_though_congruent() -> None:
+    """s + n is the same s modulo n, so a verifier that reduces instead of range-checking would accept it.
+
+    On P-256 s + n almost never fits the 32-byte field; on P-521 (66-byte fields, 521-bit n) it always does,
+    so this is where the overflow form can actually be sent.
+    """
+    keys = _p521_keys()
+    tree = fx.parse(k.sign(k.unsigned(), "A", keys=keys))
+    original = k.dump(tree)
+    raw = base64.b64decode(
+        "".join((k.child(k.signature(k.assertion(tree)), k.ds("SignatureValue")).text or "").split())
+    )
+    assert len(raw) == 132
+    r, s = int.from_bytes(raw[:66], "big"), int.from_bytes(raw[66:], "big")
+    overflowed = s + P521_ORDER
+    assert overflowed < 2 ** (66 * 8) and overflowed % P521_ORDER == s
+    k.reject(
+        _set_rs(tree, r.to_bytes(66, "big") + overflowed.to_bytes(66, "big")),
+        k.SIG_INVALID,
+        trust=fx.trust(keys),
+    )
+    k.accept(original, trust=fx.trust(keys))  # the twin: the untouched P-521 signature
 
 
 def test_e9_high_s_malleated_signature_is_a_control_and_replay_keys_on_the_id() -> None:

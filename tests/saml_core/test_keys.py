@@ -32,6 +32,7 @@ def code_of(call: object) -> str:
         ("rsa-2048", "rsa", 2048, SignatureMethod.RSA_SHA256),
         ("ec-p256", "ec", 256, SignatureMethod.ECDSA_SHA256),
         ("ec-p384", "ec", 384, SignatureMethod.ECDSA_SHA384),
+        ("ec-p521", "ec", 521, SignatureMethod.ECDSA_SHA512),
     ],
 )
 def test_generate(algorithm: str, kind: str, size: int, method: SignatureMethod) -> None:
