@@ -330,18 +330,27 @@ def check_issue_instants(
                 raise Expired(f"{what} + max_age", not_on_or_after=limit, now=now, skew=skew)
 
 
-def check_authn_statements(assertion: Children, now: datetime, skew: int) -> str | None:
-    """R50: at least one AuthnStatement; R47: SessionNotOnOrAfter lies in the future. Returns SessionIndex."""
+def check_authn_statements(
+    assertion: Children, now: datetime, skew: int
+) -> tuple[str | None, datetime | None]:
+    """R50: at least one AuthnStatement; R47: SessionNotOnOrAfter lies in the future.
+
+    Returns the first SessionIndex and the earliest SessionNotOnOrAfter (which caps an AWS session).
+    """
     statements = _group(assertion, _SAML_AUTHN_STATEMENT)
     if not statements:
         raise MalformedMessage("the Assertion has no AuthnStatement (web browser SSO profile)")
+    earliest: datetime | None = None
     for statement in statements:
         session_end = _instant(statement, "SessionNotOnOrAfter")
-        if session_end is not None and now - timedelta(seconds=skew) >= session_end:
+        if session_end is None:
+            continue
+        if now - timedelta(seconds=skew) >= session_end:
             raise Expired(
                 "AuthnStatement SessionNotOnOrAfter", not_on_or_after=session_end, now=now, skew=skew
             )
-    return statements[0].get("SessionIndex")
+        earliest = session_end if earliest is None else min(earliest, session_end)
+    return statements[0].get("SessionIndex"), earliest
 
 
 # ------------------------------------------------------------------------------------------------ R48

@@ -138,7 +138,7 @@ class LocalStsState:
             )
         packed = checks.packed_policy_size(assertion, request.policy)
         self._check_replay(assertion, now)
-        seconds = checks.session_seconds(request.duration_seconds, assertion)
+        seconds = checks.session_seconds(request.duration_seconds, assertion, now)
         return self._mint(assertion, role, seconds, now, packed, account, provider_name)
 
     def _validate(

@@ -18,10 +18,12 @@ import base64
 import fnmatch
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
+from datetime import datetime
 from typing import Any
 
 from ._errors import ValidationError
@@ -42,7 +44,10 @@ _SIGNATURE_CODES = frozenset(
     }
 )
 NOT_AUTHORIZED = "Not authorized to perform sts:AssumeRoleWithSAML"
-MAX_DURATION_MESSAGE = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+MAX_DURATION_MESSAGE = "Requested DurationSeconds exceeds MaxSessionDuration set for this role."
+"""AWS.md 7.2, verbatim."""
+_POLICY_CHARACTERS = re.compile("[\u0009\u000a\u000d\u0020-\u00ff]+")
+"""The STS model's pattern for ``Policy`` (AWS.md section 3)."""
 _BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 
@@ -96,6 +101,12 @@ def parse_assume_params(params: Mapping[str, str]) -> AssumeParams:
     policy = params.get("Policy")
     if policy is not None:
         _length(params, "Policy", 1, 2048)
+        if not _POLICY_CHARACTERS.fullmatch(policy):
+            raise validation_error(
+                "policy",
+                "...",
+                r"Member must satisfy regular expression pattern: [\u0009\u000A\u000D\u0020-\u00FF]+",
+            )
         try:
             json.loads(policy)
         except ValueError as error:
@@ -130,17 +141,28 @@ def fault_for(error: ValidationError) -> StsFault:
 
 
 def check_role_pair(assertion: ValidatedAssertion, role_arn: str, principal_arn: str) -> None:
-    """Rule 2, first half: the pair passed must be offered by the assertion."""
+    """Rule 2, first half: the pair passed must be offered by the assertion, and not be an IAM Identity
+    Center role (AWS.md section 3: the operation does not work for ``AWSReservedSSO_*`` roles)."""
+    if role_arn.rsplit("/", 1)[-1].startswith("AWSReservedSSO_"):
+        raise StsFault(
+            "AccessDenied", f"{NOT_AUTHORIZED}; IAM Identity Center roles cannot be assumed with SAML"
+        )
     roles = assertion.aws.roles if assertion.aws is not None else ()
     if not any(p.role_arn == role_arn and p.principal_arn == principal_arn for p in roles):
         raise StsFault("AccessDenied", NOT_AUTHORIZED)
 
 
-def session_seconds(requested: int | None, assertion: ValidatedAssertion) -> int:
-    """DurationSeconds (default 3600), shortened by a SessionDuration attribute (AWS.md section 1)."""
+def session_seconds(requested: int | None, assertion: ValidatedAssertion, now: datetime) -> int:
+    """DurationSeconds (default 3600), shortened by a SessionDuration attribute and by the AuthnStatement's
+    SessionNotOnOrAfter (AWS.md sections 1 and 3: the lesser wins). At least one second."""
     seconds = requested if requested is not None else DEFAULT_DURATION
     attribute = assertion.aws.session_duration if assertion.aws is not None else None
-    return min(seconds, attribute) if attribute is not None else seconds
+    if attribute is not None:
+        seconds = min(seconds, attribute)
+    if assertion.session_not_on_or_after is not None:
+        left = int((assertion.session_not_on_or_after - now).total_seconds())
+        seconds = min(seconds, max(left, 1))
+    return seconds
 
 
 def subject_type(name_id_format: str | None) -> str:
@@ -210,6 +232,12 @@ def saml_context(assertion: ValidatedAssertion, account: str, provider_name: str
         context["sts:rolesessionname"] = [aws.role_session_name]
     if aws is not None and aws.source_identity is not None:
         context["sts:sourceidentity"] = [aws.source_identity]
+    if aws is not None and aws.principal_tags:
+        for key, value in aws.principal_tags.items():
+            context[f"aws:requesttag/{key.lower()}"] = [value]
+        context["aws:tagkeys"] = list(aws.principal_tags)
+    if aws is not None and aws.transitive_tag_keys:
+        context["sts:transitivetagkeys"] = list(aws.transitive_tag_keys)
     return context
 
 
@@ -222,11 +250,18 @@ def _condition_holds(
     operator: str, key: str, expected: list[str], context: Mapping[str, list[str]], unknown: bool
 ) -> bool:
     """One condition; an operator we do not implement answers ``unknown`` (fail closed: False for an Allow,
-    True for a Deny)."""
+    True for a Deny). ``ForAnyValue:`` / ``ForAllValues:`` work as IAM's set operators on multivalued keys
+    (``aws:TagKeys``, ``sts:TransitiveTagKeys``): any value matches / every value matches, the latter also
+    true when the key is absent, as in IAM."""
+    qualifier, _, operator = operator.rpartition(":")
+    if qualifier not in ("", "ForAnyValue", "ForAllValues"):
+        return unknown
     if_exists = operator.endswith("IfExists")
     base = operator.removesuffix("IfExists")
     actual = context.get(key.lower())
     if actual is None:
+        if qualifier:
+            return qualifier == "ForAllValues"
         return if_exists or base in ("StringNotEquals", "StringNotLike")
     tests: dict[str, Callable[[str, str], bool]] = {
         "StringEquals": lambda a, e: a == e,
@@ -235,9 +270,11 @@ def _condition_holds(
     }
     negated = {"StringNotEquals": "StringEquals", "StringNotLike": "StringLike"}
     if base in tests:
-        return all(any(tests[base](a, e) for e in expected) for a in actual)
+        matches = [any(tests[base](a, e) for e in expected) for a in actual]
+        return any(matches) if qualifier == "ForAnyValue" else all(matches)
     if base in negated:
-        return not any(tests[negated[base]](a, e) for a in actual for e in expected)
+        misses = [not any(tests[negated[base]](a, e) for e in expected) for a in actual]
+        return any(misses) if qualifier == "ForAnyValue" else all(misses)
     return unknown
 
 

@@ -83,9 +83,13 @@ class ValidatedAssertion:
     """The base64 as received (or of the exact raw bytes): what goes to STS, never re-serialised (R59)."""
     replay_checked: bool
     """True when a replay cache recorded the IDs (R49); False for stateless validation."""
+    session_not_on_or_after: datetime | None = None
+    """The earliest AuthnStatement/@SessionNotOnOrAfter, when present: AWS ends the session there at the
+    latest (AWS.md section 3: min(DurationSeconds, SessionNotOnOrAfter))."""
 
     def to_json(self) -> dict[str, Any]:
-        """The validated-assertion JSON of INTERFACES.md, plus IDs and ``replay_checked``."""
+        """The validated-assertion JSON of INTERFACES.md, plus IDs, ``replay_checked`` and
+        ``session_not_on_or_after``."""
         return {
             "issuer": self.issuer,
             "name_id": self.name_id,
@@ -100,4 +104,7 @@ class ValidatedAssertion:
             "assertion_id": self.assertion_id,
             "response_id": self.response_id,
             "replay_checked": self.replay_checked,
+            "session_not_on_or_after": (
+                format_instant(self.session_not_on_or_after) if self.session_not_on_or_after else None
+            ),
         }

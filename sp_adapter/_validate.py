@@ -57,6 +57,7 @@ class _Read:
     name_id: str
     name_id_format: str | None
     session_index: str | None
+    session_not_on_or_after: datetime | None
     not_on_or_after: datetime
     audiences: tuple[str, ...]
     recipient: str
@@ -129,6 +130,7 @@ def _run(
         name_id=result.name_id,
         name_id_format=result.name_id_format,
         session_index=result.session_index,
+        session_not_on_or_after=result.session_not_on_or_after,
         not_on_or_after=result.not_on_or_after,
         audiences=result.audiences,
         recipient=result.recipient,
@@ -171,7 +173,7 @@ def _protocol(
         allow_unsolicited=policy.allow_unsolicited,
         response_signed=verified.response_signed,
     )
-    session_index = check_authn_statements(assertion_parts, now, skew)
+    session_index, session_end = check_authn_statements(assertion_parts, now, skew)
     ends = [subject.not_on_or_after]
     if conditions.not_on_or_after is not None:
         ends.append(conditions.not_on_or_after)
@@ -183,6 +185,7 @@ def _protocol(
         name_id=subject.name_id,
         name_id_format=subject.name_id_format,
         session_index=session_index,
+        session_not_on_or_after=session_end,
         not_on_or_after=min(ends),
         audiences=conditions.audiences,
         recipient=subject.recipient,
