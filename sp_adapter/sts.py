@@ -29,6 +29,7 @@ from urllib.parse import unquote
 
 import boto3
 import botocore.exceptions
+import botocore.session
 from botocore import UNSIGNED
 from botocore.config import Config
 
@@ -46,8 +47,15 @@ _SESSION_LOCK = threading.Lock()
 
 @cache
 def _session() -> boto3.session.Session:
-    """One boto3 session per process (loading the service models once); clients are made under a lock."""
-    return boto3.session.Session()
+    """One boto3 session per process (loading the service models once); clients are made under a lock.
+
+    STS is always regional (AWS.md section 8): a user's ``sts_regional_endpoints = legacy`` (environment or
+    ~/.aws/config) would send every region's call to the global endpoint, whose tokens are valid only in
+    the regions enabled by default. FIPS and dual-stack settings still apply.
+    """
+    core = botocore.session.get_session()
+    core.set_config_variable("sts_regional_endpoints", "regional")
+    return boto3.session.Session(botocore_session=core)
 
 
 class StsError(SAMLError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import boto3
 import pytest
 from botocore import UNSIGNED
 from botocore.stub import ANY
@@ -19,6 +20,7 @@ from sp_adapter import StsRejected
 from sp_adapter import StsUnavailable
 from sp_adapter import choose_role
 from sp_adapter import exchange
+from sp_adapter import sts as sts_module
 from sp_adapter._exchange import check_duration
 from sp_adapter.sts import CLIENT_ERRORS
 from sp_adapter.sts import StsConfigError
@@ -82,6 +84,22 @@ def test_the_request_is_unsigned_and_regional() -> None:
     assert client.meta.endpoint_url == "https://sts.eu-west-1.amazonaws.com"
     assert client.meta.config.signature_version is UNSIGNED
     assert client.meta.config.retries["total_max_attempts"] == 1
+
+
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])
+def test_a_legacy_sts_setting_does_not_send_calls_to_the_global_endpoint(
+    monkeypatch: pytest.MonkeyPatch, region: str
+) -> None:
+    """AWS.md section 8: tokens from the global endpoint are limited, so STS is always called regionally."""
+    monkeypatch.setenv("AWS_STS_REGIONAL_ENDPOINTS", "legacy")
+    sts_module._session.cache_clear()
+    try:
+        assert sts_client(region=region).meta.endpoint_url == f"https://sts.{region}.amazonaws.com"
+        # the twin: a plain botocore client under the same setting does go global (what this guards against)
+        legacy = boto3.session.Session().client("sts", region_name=region)
+        assert legacy.meta.endpoint_url == "https://sts.amazonaws.com"
+    finally:
+        sts_module._session.cache_clear()
 
 
 # ------------------------------------------------------------------------------------------ role choice
