@@ -18,6 +18,8 @@ from lxml import etree
 
 from saml_core import NS
 from saml_core import sign_enveloped
+from sp_adapter import ValidationError
+from sp_adapter import validate_response
 from tests.attacks import _kit as k
 from tests.attacks.conftest import Canary
 from tests.sp_adapter import _fixtures as fx
@@ -201,19 +203,7 @@ def test_d7_whitespace_before_digest_value_with_evil_content() -> None:
     k.reject(k.dump(tree), k.SIG_INVALID)
 
 
-@pytest.mark.parametrize("holder", ["extensions", "status-detail"])
-@pytest.mark.parametrize("decoy", ["DigestValue", "Transforms", "CanonicalizationMethod"])
-def test_d8_dsig_parts_outside_the_reference(holder: str, decoy: str) -> None:
-    # CVE-2024-45409: a DigestValue (or Transforms / CanonicalizationMethod) read from anywhere. The
-    # validator reads them only from its Reference (R9), so the EVIL assertion fails its genuine digest
-    tree = k.signed("A")
-    element = etree.Element(k.ds(decoy))
-    if decoy == "DigestValue":
-        element.text = _evil_digest(tree)
-    elif decoy == "Transforms":
-        etree.SubElement(element, k.ds("Transform"), Algorithm=ENVELOPED)
-    else:
-        element.set("Algorithm", EXC_C14N)
+def _place(tree: etree._Element, holder: str, element: etree._Element) -> None:
     if holder == "extensions":
         extensions = etree.Element(NS.samlp("Extensions"))
         extensions.append(element)
@@ -221,7 +211,69 @@ def test_d8_dsig_parts_outside_the_reference(holder: str, decoy: str) -> None:
     else:
         detail = etree.SubElement(k.child(tree, NS.samlp("Status")), NS.samlp("StatusDetail"))
         detail.append(element)
-    k.evil(k.assertion(tree))
+
+
+def _poison(decoy: str) -> etree._Element:
+    """A decoy that makes a genuine response fail if it is ever read instead of the Reference's own part."""
+    element = etree.Element(k.ds(decoy))
+    if decoy == "DigestValue":
+        element.text = base64.b64encode(bytes(32)).decode()  # a digest nothing has
+    elif decoy == "Transforms":
+        xslt = etree.SubElement(
+            element, k.ds("Transform"), Algorithm="http://www.w3.org/TR/1999/REC-xslt-19991116"
+        )
+        xslt.text = "x"  # a transform the profile forbids (R20)
+    else:
+        element.set("Algorithm", "http://www.w3.org/2006/12/xml-c14n11#WithComments")  # forbidden (R19)
+    return element
+
+
+@pytest.mark.parametrize("holder", ["extensions", "status-detail"])
+@pytest.mark.parametrize("decoy", ["DigestValue", "Transforms", "CanonicalizationMethod"])
+def test_d8_dsig_parts_outside_the_reference_are_never_read(holder: str, decoy: str) -> None:
+    # CVE-2024-45409: a DigestValue (or Transforms / CanonicalizationMethod) read from anywhere. F0-A: the
+    # Response is unsigned, so a poisonous decoy there rejects the genuine message if the validator reads it;
+    # reading only the Reference's own parts (R9), it accepts the original identity
+    tree = k.signed("A")
+    _place(tree, holder, _poison(decoy))
+    k.accept(k.dump(tree))
+    # the poison is real: the same element in the Reference's (or SignedInfo's) own place is rejected
+    placed = k.signed("A")
+    sig = _assertion_signature(placed)
+    if decoy == "DigestValue":
+        genuine = k.child(_reference(sig), k.ds("DigestValue"))
+    elif decoy == "Transforms":
+        genuine = _transforms(sig)
+    else:
+        genuine = k.child(k.child(sig, k.ds("SignedInfo")), k.ds("CanonicalizationMethod"))
+    genuine.getparent().replace(genuine, _poison(decoy))
+    with pytest.raises(ValidationError):
+        validate_response(k.dump(placed), **k.options())
+
+
+@pytest.mark.parametrize("holder", ["extensions", "status-detail"])
+@pytest.mark.parametrize("decoy", ["DigestValue", "Transforms"])
+def test_d8_decoy_that_would_make_evil_verify(holder: str, decoy: str) -> None:
+    # the exploit form: a decoy a naive reader would use to make EVIL content meet the genuine signature
+    tree = k.signed("A")
+    assertion = k.assertion(tree)
+    if decoy == "DigestValue":
+        element = etree.Element(k.ds(decoy))
+        element.text = _evil_digest(tree)  # the digest of the EVIL assertion, as SAMLStorm smuggles
+        k.evil(assertion)
+    else:
+        # EVIL adds an Attribute; a decoy XPath filter that drops it leaves the genuine digest intact
+        statement = next(assertion.iter(NS.saml("AttributeStatement")))
+        extra = etree.SubElement(statement, NS.saml("Attribute"), Name="urn:evil:admin")
+        etree.SubElement(extra, NS.saml("AttributeValue")).text = "true"
+        element = etree.Element(k.ds(decoy))
+        etree.SubElement(element, k.ds("Transform"), Algorithm=ENVELOPED)
+        xpath = etree.SubElement(
+            element, k.ds("Transform"), Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"
+        )
+        etree.SubElement(xpath, k.ds("XPath")).text = "not(ancestor-or-self::*[@Name='urn:evil:admin'])"
+        etree.SubElement(element, k.ds("Transform"), Algorithm=EXC_C14N)
+    _place(tree, holder, element)
     k.reject(k.dump(tree), k.SIG_INVALID)
 
 
@@ -438,24 +490,39 @@ def test_d12_whitespace_inside_values_is_a_control() -> None:
     k.accept(k.dump(tree))
 
 
-@pytest.mark.parametrize("form", ["no-namespace", "fake-namespace", "lookalike-namespace"])
-def test_d13_signature_in_another_namespace(form: str) -> None:
-    data = fx.f0("A")
-    replacement = {
-        "no-namespace": (
-            b'<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#">',
-            b'<Signature xmlns="http://www.w3.org/2000/09/xmldsig#-not">',
-        ),
-        "fake-namespace": (b'xmlns:ds="http://www.w3.org/2000/09/xmldsig#"', b'xmlns:ds="http://evil/"'),
-        "lookalike-namespace": (
-            b'xmlns:ds="http://www.w3.org/2000/09/xmldsig#"',
-            b'xmlns:ds="http://www.w3.org/2000/09/xmldsig"',
-        ),
+def _signature_namespace(tree: etree._Element, form: str) -> None:
+    """Move the Assertion's Signature subtree out of the xmldsig namespace; every element and value stays."""
+    sig = _assertion_signature(tree)
+    target = {
+        "no-namespace": None,
+        "fake-namespace": "http://evil/",
+        "lookalike-namespace": "http://www.w3.org/2000/09/xmldsig",
+        "ds-rebound-on-the-assertion": "http://evil/",
     }[form]
-    data = k.replace_bytes(data, *replacement)
-    if form == "no-namespace":
-        data = data.replace(b"</ds:Signature>", b"</Signature>", 1)
-    k.reject(data.replace(b">alice@attacker.example<", b">admin@victim.example<"), k.MALFORMED)
+    for element in sig.iter(etree.Element):
+        local = etree.QName(element).localname
+        element.tag = local if target is None else f"{{{target}}}{local}"
+    etree.cleanup_namespaces(tree)
+
+
+@pytest.mark.parametrize(
+    "form", ["no-namespace", "fake-namespace", "lookalike-namespace", "ds-rebound-on-the-assertion"]
+)
+def test_d13_signature_in_another_namespace(form: str) -> None:
+    tree = k.signed("A")
+    _signature_namespace(tree, form)
+    data = k.dump(tree)
+    if form == "ds-rebound-on-the-assertion":
+        # the ds: prefix itself now names another namespace, declared on the Assertion
+        data = data.replace(b'xmlns:ns0="http://evil/"', b'xmlns:ds="http://evil/"').replace(b"ns0:", b"ds:")
+        assert b"<ds:Signature" in data and b'xmlns:ds="http://evil/"' in data
+    data = data.replace(b">alice@attacker.example<", b">admin@victim.example<")
+    # a well-formed document (never the parser's undeclared-prefix error): the schema (R10, gate 3) finds an
+    # element it does not allow where the Signature was, and no xmldsig Signature covers the assertion
+    error = k.reject(data, k.MALFORMED)
+    assert "prefix" not in error.detail and "schema" in error.detail.lower()
+    # the twin: the same tree with its Signature left in the xmldsig namespace is accepted
+    assert k.accept(k.dump(k.signed("A"))).name_id == fx.NAME_ID
 
 
 def test_d13_default_dsig_namespace_on_another_element_is_a_control() -> None:
