@@ -216,6 +216,27 @@ def test_e4_key_name_of_the_idp() -> None:
     k.reject(k.dump(tree), k.SIG_INVALID)
 
 
+OTHER_IDP = "https://other-idp.example.test/"
+
+
+def test_e4_key_name_resolved_across_trust_entries() -> None:
+    """Both IdPs are trusted; the other IdP's key holder signs as the F0 IdP and names its own key in KeyName
+    (and puts its certificate in KeyInfo). A verifier that resolved KeyInfo against every trusted key would
+    accept; the key must come from the entry of the Issuer the assertion claims (R26, R27, R43)."""
+    other = fx.attacker_keys()
+    both = fx.trust() | fx.trust(other, issuer=OTHER_IDP)
+    tree = k.evil(k.unsigned())
+    sig = sign_enveloped(k.assertion(tree), other)
+    key_info = k.child(sig, k.ds("KeyInfo"))
+    etree.SubElement(key_info, k.ds("KeyName")).text = OTHER_IDP
+    error = k.reject(k.dump(tree), k.UNTRUSTED, trust=both)
+    assert "not trusted for this issuer" in error.detail
+    # the twin: the same key signing as its own issuer is accepted, as that issuer
+    own = k.unsigned(issuer=OTHER_IDP)
+    sign_enveloped(k.assertion(own), other)
+    assert k.accept(k.dump(own), issuer=OTHER_IDP, trust=both).issuer == OTHER_IDP
+
+
 # ----------------------------------------------------------------------------------------- E5-E7
 
 HMAC_METHODS = {
