@@ -11,9 +11,18 @@ from __future__ import annotations
 
 import base64
 import copy
+import os
 import time
+from typing import Any
 
 import pytest
+from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.ciphers import Cipher
+from cryptography.hazmat.primitives.ciphers import algorithms
+from cryptography.hazmat.primitives.ciphers import modes
 from lxml import etree
 
 from saml_core import NS
@@ -145,6 +154,51 @@ def test_i4_relabelled_to_3des_or_unknown() -> None:
         tree = k.signed("EA")
         k.child(_data(tree), NS.xenc("EncryptionMethod")).set("Algorithm", algorithm)
         k.reject(k.dump(tree), k.DECRYPTION)
+
+
+def _genuine_cbc(cipher: BlockCipher) -> bytes:
+    """F0-A encrypted for the SP with a real CBC ciphertext under ``cipher`` (3DES included, which our own
+    encrypt_element refuses to produce), the key wrapped with RSA-OAEP-MGF1P: built by hand with
+    ``cryptography`` so the only thing wrong with a 3DES message is its algorithm."""
+    tree = k.signed("A")
+    assertion = k.assertion(tree)
+    plaintext = etree.tostring(assertion)
+    if cipher is BlockCipher.TRIPLEDES_CBC:
+        content_key, block = os.urandom(24), 8
+        algorithm: Any = TripleDES(content_key)
+    else:
+        content_key, block = os.urandom(cipher.key_size), 16
+        algorithm = algorithms.AES(content_key)
+    iv = os.urandom(block)
+    pad = block - len(plaintext) % block
+    encryptor = Cipher(algorithm, modes.CBC(iv)).encryptor()
+    payload = iv + encryptor.update(plaintext + bytes([pad]) * pad) + encryptor.finalize()
+    public = fx.sp_keys().trusted.public_key
+    assert isinstance(public, rsa.RSAPublicKey)
+    wrapped = public.encrypt(
+        content_key, padding.OAEP(mgf=padding.MGF1(hashes.SHA1()), algorithm=hashes.SHA1(), label=None)
+    )
+    data = encrypt_element(assertion, fx.sp_keys().trusted, cipher=BlockCipher.AES128_CBC)
+    k.child(data, NS.xenc("EncryptionMethod")).set("Algorithm", cipher.value)
+    key = next(data.iter(NS.xenc("EncryptedKey")))
+    k.child(k.child(key, NS.xenc("CipherData")), NS.xenc("CipherValue")).text = base64.b64encode(
+        wrapped
+    ).decode()
+    k.child(k.child(data, NS.xenc("CipherData")), NS.xenc("CipherValue")).text = base64.b64encode(
+        payload
+    ).decode()
+    wrapper = etree.Element(NS.saml("EncryptedAssertion"))
+    wrapper.append(data)
+    tree.replace(assertion, wrapper)
+    return k.dump(tree)
+
+
+def test_i4_genuine_3des_ciphertext_is_refused() -> None:
+    """R37: 3DES is refused for what it is, not because a relabelled ciphertext fails to decrypt."""
+    error = k.reject(_genuine_cbc(BlockCipher.TRIPLEDES_CBC), k.DECRYPTION)
+    assert error.detail == "3DES is not allowed"
+    # the twin: the same hand-built message with AES-128-CBC decrypts and is accepted
+    k.accept(_genuine_cbc(BlockCipher.AES128_CBC))
 
 
 def test_i4_cbc_refused_when_the_policy_pins_gcm() -> None:
