@@ -11,15 +11,18 @@ Invariants this module owns:
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from metadata import EntityDescriptor
 from metadata import parse_entities
 from saml_core import KeyPair
+from saml_core import utcnow
 from saml_core._bounded import read_file
 from saml_core.errors import ConfigError
 
@@ -76,6 +79,8 @@ class BrokerConfig:
     """Mark the session cookie Secure (set it behind TLS)."""
     decrypt_keys: tuple[KeyPair, ...] = ()
     """This SP's encryption key pairs, for EncryptedAssertion (R35-R41)."""
+    clock: Callable[[], datetime] = utcnow
+    """The one source of ``now`` for validation, request instants and held assertions (tests pin it)."""
 
     def __post_init__(self) -> None:
         if self.acs_url not in self.policy.recipients:

@@ -43,7 +43,6 @@ from starlette.routing import Route
 
 from saml_core import SAMLError
 from saml_core import new_id
-from saml_core import utcnow
 
 from ._broker_config import BrokerConfig
 from ._broker_pages import error_page
@@ -98,7 +97,7 @@ class _State:
     def hold(self, assertion: ValidatedAssertion) -> str:
         """Rule 3: keep the assertion in memory until it expires; return its random handle."""
         handle = secrets.token_urlsafe(32)
-        now = utcnow()
+        now = self.config.clock()
         with self.lock:
             for key in [k for k, v in self.held.items() if v.not_on_or_after <= now]:
                 del self.held[key]
@@ -111,7 +110,7 @@ class _State:
         """The held assertion, removed (each is exchanged at most once), or None when unknown or expired."""
         with self.lock:
             assertion = self.held.pop(handle, None)
-        if assertion is None or assertion.not_on_or_after <= utcnow():
+        if assertion is None or assertion.not_on_or_after <= self.config.clock():
             return None
         return assertion
 
@@ -176,7 +175,7 @@ async def login(state: _State, request: Request) -> Response:
         issuer=config.entity_id,
         destination=config.sso_url,
         acs_url=config.acs_url,
-        now=utcnow(),
+        now=config.clock(),
     )
     outstanding = [i for i in request.session.get("requests", []) if isinstance(i, str)]
     request.session["requests"] = [*outstanding, request_id][-MAX_OUTSTANDING:]
@@ -236,6 +235,7 @@ def _validate(
         data,
         trust=config.trust,
         policy=config.policy,
+        now=config.clock(),
         request_id=request_id,
         replay_cache=config.replay_cache,
         decrypt_keys=config.decrypt_keys,

@@ -3,7 +3,8 @@
 Cases are built on the F0 fixtures of ``tests/sp_adapter/_fixtures.py`` (SECURITY.md 2.0) by lxml DOM
 mutation (attacker mode: mutate an IdP-signed tree; fixture mode: mutate the unsigned tree, then sign), or as
 exact bytes for family F. ``reject`` asserts the exact error code; ``accept`` asserts ACCEPT(orig): the
-identity returned is exactly the untouched original's, never the EVIL one.
+identity returned is exactly the untouched original's, never the EVIL one. Both also send every case that
+uses the F0 options through ``saml-sp validate`` and the ACS broker (``_mirrors``, SECURITY.md 2.0).
 
 Code by rule (INTERFACES.md, SECURITY.md Part 1). Where one case breaks several rules, the first failing gate
 decides (R60): gate 1 transport, 2 parse, 3 shape (R11 root, R12 IDs, R13 assertion count, R14/R16 signature
@@ -29,6 +30,7 @@ from sp_adapter import Trust
 from sp_adapter import ValidatedAssertion
 from sp_adapter import ValidationError
 from sp_adapter import validate_response
+from tests.attacks import _mirrors
 from tests.sp_adapter import _fixtures as fx
 
 Element = etree._Element
@@ -80,23 +82,28 @@ def options(**overrides: Any) -> dict[str, Any]:
 
 
 def reject(data: bytes | str, code: str, **overrides: Any) -> ValidationError:
-    """The case is rejected with exactly ``code``; nothing is returned."""
+    """The case is rejected with exactly ``code``, by the API and (F0 options) the CLI and the broker too."""
     with pytest.raises(ValidationError) as info:
         validate_response(data, **options(**overrides))
     assert info.value.code == code, f"expected {code}, got {info.value.code}: {info.value.detail}"
+    if not overrides:
+        _mirrors.check(data, code)
     return info.value
 
 
 def accept(
     data: bytes | str, *, name_id: str = fx.NAME_ID, issuer: str = fx.IDP, **overrides: Any
 ) -> ValidatedAssertion:
-    """ACCEPT(orig): accepted, and the identity is the untouched original's (never EVIL's)."""
+    """ACCEPT(orig): accepted, and the identity is the untouched original's (never EVIL's); with the F0
+    options the CLI and the broker accept it too, with the same identity."""
     result = validate_response(data, **options(**overrides))
     assert result.name_id == name_id
     assert result.name_id != fx.EVIL_NAME_ID
     assert result.issuer == issuer
     if result.aws is not None:
         assert fx.ADMIN not in {role.role_arn for role in result.aws.roles}
+    if not overrides and issuer == fx.IDP:
+        _mirrors.check(data, None, name_id=name_id)
     return result
 
 
