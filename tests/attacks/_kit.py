@@ -236,6 +236,12 @@ def attacker_mode(mutate: Mutation, variant: str = "RA", **fields: Any) -> bytes
     return dump(tree)
 
 
+def twin(mutate: Mutation, variant: str = "RA", code: str = SIG_INVALID) -> ValidationError:
+    """SECURITY.md 2.0: the attacker-mode twin of a fixture-mode case (the same edit after signing) fails on
+    the digest, or with ``code`` where a gate before the signatures (schema, Version) refuses it first."""
+    return reject(attacker_mode(mutate, variant), code)
+
+
 def at(now: datetime, **overrides: Any) -> dict[str, Any]:
     return {"now": now, **overrides}
 

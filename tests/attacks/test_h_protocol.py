@@ -447,6 +447,7 @@ def test_h15_encrypted_id_that_will_not_decrypt() -> None:
         name_id.getparent().replace(name_id, wrapper)
 
     k.reject(k.fixture_mode(encrypted_id), k.DECRYPTION)
+    k.twin(encrypted_id)
 
 
 def test_h15_encrypted_id_to_our_key_is_a_control() -> None:
@@ -487,6 +488,10 @@ def test_h17_version_and_ids() -> None:
     k.reject(k.fixture_mode(_set("Version", "1.1", _root), variant="A"), k.MALFORMED)
     k.reject(k.fixture_mode(_set("Version", "1.1", k.assertion), variant="R"), k.MALFORMED)
     k.reject(k.fixture_mode(no_id, variant="R"), k.MALFORMED)
+    # the twins: Version and a missing ID are refused by gate 3 before any digest, signed or not
+    k.twin(_set("Version", "1.1", _root), "A", k.MALFORMED)
+    k.twin(_set("Version", "1.1", k.assertion), "R", k.MALFORMED)
+    k.twin(no_id, "R", k.MALFORMED)
     k.reject(fx.f0("RA", assertion_id="1-not-an-ncname"), k.PROFILE)  # R12: IDs are NCNames
     tree = k.signed("A")
     tree.set("ID", "has space")  # F0-A: the unsigned Response's ID

@@ -400,6 +400,7 @@ def test_i8_encrypted_attribute() -> None:
         attribute.getparent().replace(attribute, wrapper)
 
     k.reject(k.fixture_mode(edit), k.DECRYPTION)
+    k.twin(edit)
 
 
 def test_i9_encrypted_to_another_key() -> None:
