@@ -20,14 +20,16 @@ from saml_core import KeyPair
 from saml_core import SAMLError
 from saml_core import TrustedKey
 from saml_core import new_id
-from saml_core import parse_instant
 from saml_core import sequential_ids
 from saml_core._bounded import read_file
 from saml_core._cli import EXIT_USAGE
+from saml_core._cli import OneLineErrorsCommand
 from saml_core._cli import emit_error
+from saml_core._cli import parse_now
 
 from ._aws import AwsRole
 from ._errors import IdPConfigError
+from ._faults import FAULT_ALIASES
 from ._faults import FAULTS
 from ._issue import SIGN_MODES
 from ._issue import IdentityProvider
@@ -41,17 +43,6 @@ from .config import load_config
 def _usage_error(error: SAMLError, json_mode: bool | None) -> NoReturn:
     emit_error(error, json_mode=json_mode)
     raise SystemExit(EXIT_USAGE)
-
-
-class _OneLineErrors(click.Command):
-    """Bad options become our one-line error and exit 2 instead of click's three-line usage block."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            json_mode = True if "--json" in args else None
-            _usage_error(IdPConfigError(exc.format_message().replace("\n", " ")), json_mode)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,7 +81,7 @@ class _Request:
     json: bool
 
 
-@click.command(cls=_OneLineErrors)
+@click.command(cls=OneLineErrorsCommand)
 @click.option("--config", type=click.Path(dir_okay=False), help="IdP config file (TOML): keys, users, SPs.")
 @click.option(
     "--key", type=click.Path(dir_okay=False), help="Signing key, PEM (with --cert and --entity-id)."
@@ -125,7 +116,10 @@ class _Request:
 @click.option(
     "--fault", "faults", multiple=True, metavar="NAME", help="Apply a fault (see `saml-idp faults`)."
 )
-@click.option("--now", help="Issue at this ISO 8601 instant (with zone), for reproducible output.")
+@click.option(
+    "--now",
+    help="Issue at this ISO 8601 instant (with zone; years 1971-9899), for reproducible output.",
+)
 @click.option(
     "--sequential-ids",
     is_flag=True,
@@ -148,12 +142,14 @@ def issue_command(**options: Any) -> None:
     sys.stdout.write((issued.xml.decode("utf-8") if request.xml else issued.b64) + "\n")
 
 
-@click.command()
+@click.command(cls=OneLineErrorsCommand)
 def faults_command() -> None:
-    """List the fault catalogue: one name and one line each."""
+    """List the fault catalogue: one name and one line each (xsw1..xsw8 also answer to xsw-1..xsw-8)."""
     width = max(len(name) for name in FAULTS)
+    aliases = {name: alias for alias, name in FAULT_ALIASES.items()}
     for name, fault in FAULTS.items():
-        sys.stdout.write(f"{name.ljust(width)}  {fault.description}\n")
+        also = f" (alias: {aliases[name]})" if name in aliases else ""
+        sys.stdout.write(f"{name.ljust(width)}  {fault.description}{also}\n")
 
 
 # --------------------------------------------------------------------------------------------- issuing
@@ -279,11 +275,4 @@ def _encrypt_to(request: _Request, sp: ServiceProvider | None) -> TrustedKey | N
 
 
 def _now(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return parse_instant(text)
-    except SAMLError:
-        raise IdPConfigError(
-            f"--now must be an ISO 8601 instant with a zone, like 2026-01-01T12:00:00Z; got {text!r}"
-        ) from None
+    return None if text is None else parse_now(text)

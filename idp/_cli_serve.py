@@ -1,7 +1,8 @@
 """``saml-idp serve``: the web IdP under uvicorn, from a TOML config or the embedded default.
 
-Everything that can fail (the config, the keys, the state directory) is loaded in the parent process first,
-so a bad configuration is a one-line error and exit code 2, never a traceback from a worker. With
+Everything that can fail (the config, the keys, the state directory, the listening socket) is done in the
+parent process first, so a bad configuration or a busy port is a one-line error (JSON with ``--json`` or
+when stderr is not a terminal) and exit code 2, never a traceback from a worker. With
 ``--workers N`` uvicorn imports ``app_from_environment`` in each worker; the workers rebuild the same
 settings from the same files (the state directory's key is created before they start), and sessions live
 in signed cookies, so any worker serves any user.
@@ -12,13 +13,14 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sys
 from pathlib import Path
 
 import click
 from starlette.applications import Starlette
 
-from saml_core import SAMLError
+from saml_core._cli import OneLineErrorsCommand
+from saml_core._cli import cli_errors
+from saml_core._cli import listening_socket
 
 from ._embedded import DEFAULT_STATE_DIR
 from ._embedded import banner
@@ -56,7 +58,7 @@ def app_from_environment() -> Starlette:
     return create_app(build_settings(**options))
 
 
-@click.command()
+@click.command(cls=OneLineErrorsCommand)
 @click.option(
     "--config", type=click.Path(dir_okay=False), help="IdP config file (TOML); default: the embedded demo."
 )
@@ -77,6 +79,7 @@ def app_from_environment() -> Starlette:
 @click.option(
     "--log-level", default="info", show_default=True, type=click.Choice(["debug", "info", "warning", "error"])
 )
+@click.option("--json", "json_mode", is_flag=True, default=None, help="Errors as JSON even on a terminal.")
 def serve_command(
     config: str | None,
     host: str,
@@ -86,8 +89,12 @@ def serve_command(
     base_url: str | None,
     aws_acs_url: str | None,
     log_level: str,
+    json_mode: bool | None,
 ) -> None:
-    """Serve the web IdP: login, AWS portal, SP-initiated SSO, Single Logout and /metadata."""
+    """Serve the web IdP: login, AWS portal, SP-initiated SSO, Single Logout and /metadata.
+
+    Exit code 2, with one line on stderr, for a bad configuration or a port that cannot be listened on.
+    """
     import uvicorn
 
     if base_url is None and config is None:
@@ -98,38 +105,24 @@ def serve_command(
             "--aws-acs-url applies to the embedded default; set acs_url in the config instead"
         )
     options = {"config": config, "state_dir": state_dir, "base_url": base_url, "aws_acs_url": aws_acs_url}
-    try:
+    with cli_errors(json_mode=json_mode or None):
         settings = build_settings(**options)
-    except SAMLError as error:
-        click.echo(f"saml-idp serve: {error.message}", err=True)
-        sys.exit(2)
+        sock = listening_socket(host, port)  # before uvicorn: a busy port is exit 2, not uvicorn's 3
     click.echo(banner(settings, embedded=config is None), err=True)
-    if workers == 1:
-        from .app import create_app
+    with sock:
+        if workers == 1:
+            from .app import create_app
 
-        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, access_log=False)
-        return
-    os.environ[_ENV] = json.dumps(options)
-    _run_workers(host, port, workers, log_level)
-
-
-def listening_socket(host: str, port: int) -> socket.socket:
-    """A TCP listening socket with TCP_NODELAY, which accepted connections inherit.
-
-    uvicorn's own multi-worker socket is created with protocol 0, so asyncio does not set TCP_NODELAY on
-    the connections and every response written in two parts waits ~40 ms for a delayed ACK (Nagle).
-    """
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    sock.bind((host, port))
-    sock.set_inheritable(True)
-    return sock
+            app = create_app(settings)
+            server_config = uvicorn.Config(app, host=host, port=port, log_level=log_level, access_log=False)
+            uvicorn.Server(server_config).run(sockets=[sock])
+            return
+        os.environ[_ENV] = json.dumps(options)
+        _run_workers(sock, host, port, workers, log_level)
 
 
-def _run_workers(host: str, port: int, workers: int, log_level: str) -> None:
-    """``uvicorn.run(..., workers=N)`` with our own listening socket (see ``listening_socket``)."""
+def _run_workers(sock: socket.socket, host: str, port: int, workers: int, log_level: str) -> None:
+    """``uvicorn.run(..., workers=N)`` with our own socket (``saml_core._cli.listening_socket``)."""
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
@@ -142,10 +135,5 @@ def _run_workers(host: str, port: int, workers: int, log_level: str) -> None:
         log_level=log_level,
         access_log=False,
     )
-    try:
-        sock = listening_socket(host, port)
-    except OSError as error:
-        click.echo(f"saml-idp serve: cannot listen on {host}:{port}: {error.strerror}", err=True)
-        sys.exit(2)
     click.echo(f"saml-idp: {workers} workers on http://{host}:{port}", err=True)
     Multiprocess(config, sockets=[sock]).run()

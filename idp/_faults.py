@@ -19,3 +19,11 @@ FAULTS: Mapping[str, Fault] = MappingProxyType({f.name: f for f in (*CONTENT_FAU
 
 if len(FAULTS) != len(CONTENT_FAULTS) + len(SIGNATURE_FAULTS):  # pragma: no cover - a catalogue typo
     raise RuntimeError("two faults share a name")
+
+FAULT_ALIASES: Mapping[str, str] = MappingProxyType({f"xsw-{n}": f"xsw{n}" for n in range(1, 9)})
+"""Other accepted names -> catalogue name: INTERFACES.md spells the wrapping family ``xsw-*``."""
+
+
+def fault_named(name: str) -> Fault | None:
+    """The fault called ``name`` (or one of its aliases), or None."""
+    return FAULTS.get(FAULT_ALIASES.get(name, name))

@@ -92,6 +92,7 @@ class IdentityProvider:
     ) -> None:
         if not isinstance(entity_id, str) or not entity_id.strip() or len(entity_id) > 1024:
             raise IdPError("the entity ID must be a non-empty URI of at most 1024 characters")
+        check_text(entity_id, "the entity ID")
         key_list = (keys,) if isinstance(keys, KeyPair) else tuple(keys)
         if not key_list or not all(isinstance(k, KeyPair) for k in key_list):
             raise IdPError("keys must be a KeyPair or a non-empty list of KeyPairs (oldest to newest)")
@@ -291,6 +292,8 @@ class IdentityProvider:
         if not recipient or not audience:
             raise IdPError("recipient and audience must be non-empty")
         fmt = name_id_format.value if isinstance(name_id_format, NameIDFormat) else name_id_format
+        if fmt is not None:
+            check_text(fmt, "name_id_format")
         return ResponseSpec(
             response_id=self.id_source(),
             assertion_id=self.id_source(),

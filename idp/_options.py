@@ -13,7 +13,10 @@ from typing import Literal
 from saml_core import KeyPair
 from saml_core import TrustedKey
 from saml_core import ensure_aware
+from saml_core import format_instant
 from saml_core import utcnow
+from saml_core._time import EARLIEST_NOW
+from saml_core._time import LATEST_NOW
 from saml_core._xml import NOT_XML_CHAR
 from saml_core.constants import SignatureMethod
 
@@ -21,7 +24,7 @@ from ._build import Attribute
 from ._build import name_format_for
 from ._errors import IdPError
 from ._fault import Fault
-from ._faults import FAULTS
+from ._faults import fault_named
 
 SignMode = Literal["both", "response", "assertion", "none"]
 SIGN_MODES: tuple[SignMode, ...] = ("both", "response", "assertion", "none")
@@ -64,9 +67,15 @@ def resolve_now(now: datetime | None) -> datetime:
     if now is None:
         return utcnow()
     try:
-        return ensure_aware(now)
+        moment = ensure_aware(now)
     except ValueError:
         raise IdPError("now must be a timezone-aware datetime") from None
+    if not EARLIEST_NOW <= moment <= LATEST_NOW:
+        raise IdPError(
+            f"now must be from {format_instant(EARLIEST_NOW)} to {format_instant(LATEST_NOW)}, "
+            f"got {format_instant(moment)}"
+        )
+    return moment
 
 
 def check_text(text: str, label: str) -> None:
@@ -104,7 +113,7 @@ def resolve_faults(faults: Sequence[str | Fault]) -> tuple[Fault, ...]:
         faults = (faults,)
     out: list[Fault] = []
     for item in faults:
-        fault = item if isinstance(item, Fault) else FAULTS.get(item)
+        fault = item if isinstance(item, Fault) else fault_named(item)
         if fault is None:
             raise IdPError(f"unknown fault {str(item)[:80]!r}; `saml-idp faults` lists them")
         if fault not in out:

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from saml_core._cli import OneLineErrorsCommand
 from saml_core.errors import ConfigError
 
 from ._aws import PARTITIONS
@@ -29,7 +30,7 @@ from .config import load_fleet
 from .config import load_idp_needs
 
 
-@click.command()
+@click.command(cls=OneLineErrorsCommand)
 @click.option("--partition", type=click.Choice(PARTITIONS), default="aws", show_default=True)
 @click.option("--region", help="Regional sign-in endpoint (default: the partition's global one).")
 @click.option("--provider-uuid", help="IAM SAMLProviderUUID: the /saml/acs/{ID} ACS used with encryption.")
@@ -40,7 +41,7 @@ def aws_sp_command(partition: str, region: str | None, provider_uuid: str | None
     emit_document(render(aws_sp_entity(partition, region, provider_uuid)), out)
 
 
-@click.command()
+@click.command(cls=OneLineErrorsCommand)
 @click.option("--metadata", "metadata_file", help="The IdP metadata to upload.")
 @click.option("--provider-name", help="The IAM SAML provider name.")
 @click.option("--config", "config_file", help="A TOML file describing providers across accounts (see docs).")
@@ -123,7 +124,7 @@ def _pair(text: str) -> tuple[str, str]:
     return key, value
 
 
-@click.command()
+@click.command(cls=OneLineErrorsCommand)
 @click.option("--provider-arn", required=True, help="arn:aws:iam::ACCOUNT:saml-provider/NAME")
 @click.option("--region", "regions", multiple=True, help="A regional sign-in endpoint in use; repeat.")
 @click.option("--tags", is_flag=True, help="The IdP sends PrincipalTag attributes: allow sts:TagSession.")

@@ -29,12 +29,18 @@ def parse_duration(text: str) -> timedelta:
     days = int(parts.get("y", 0)) * 365 + int(parts.get("mo", 0)) * 30 + int(parts.get("d", 0))
     if days > _MAX_DAYS or len(value) > 64:
         raise MetadataError(f"duration out of range: {value[:64]!r}")
-    return timedelta(
-        days=days,
-        hours=int(parts.get("h", 0)),
-        minutes=int(parts.get("mi", 0)),
-        seconds=float(parts.get("s", 0)),
-    )
+    try:
+        delta = timedelta(
+            days=days,
+            hours=int(parts.get("h", 0)),
+            minutes=int(parts.get("mi", 0)),
+            seconds=float(parts.get("s", 0)),
+        )
+    except OverflowError:  # PT999999999999H: hours beyond what a timedelta holds
+        delta = timedelta.max
+    if delta > timedelta(days=_MAX_DAYS):
+        raise MetadataError(f"duration out of range: {value[:64]!r}")
+    return delta
 
 
 def format_duration(delta: timedelta) -> str:

@@ -20,6 +20,7 @@ from saml_core import KeyPair
 from saml_core import TrustedKey
 from saml_core import format_instant
 from saml_core import new_id
+from saml_core._xml import check_xml_text
 from saml_core.constants import Binding
 from saml_core.constants import NameIDFormat
 
@@ -171,7 +172,7 @@ def _organization_into(node: Element, org: Organization) -> None:
 
 
 def _contact_into(node: Element, contact: ContactPerson) -> None:
-    node.set("contactType", contact.contact_type)
+    node.set("contactType", check_xml_text(contact.contact_type, "contactType"))
     for local, value in (
         ("Company", contact.company),
         ("GivenName", contact.given_name),
@@ -196,7 +197,7 @@ def _validity(node: Element, valid_until: datetime | None, cache_duration: timed
 def _set(node: Element, **attrs: str | None) -> None:
     for name, value in attrs.items():
         if value is not None:
-            node.set(name, value)
+            node.set(name, check_xml_text(value, name))
 
 
 def _xs_bool(value: bool | None) -> str | None:

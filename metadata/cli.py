@@ -16,7 +16,9 @@ from saml_core import SAMLError
 from saml_core import SignaturePolicy
 from saml_core import TrustedKey
 from saml_core import format_instant
+from saml_core._cli import OneLineErrorsGroup
 from saml_core._keys import KeyAlgorithm
+from saml_core._url import check_url
 from saml_core.errors import ConfigError
 
 from . import remote
@@ -31,6 +33,7 @@ from ._cli_common import read_bytes
 from ._cli_common import resolve_now
 from ._diff import diff
 from ._duration import parse_duration
+from ._errors import MetadataError
 from ._files import write_new
 from ._inspect import inspect
 from ._parse import parse
@@ -43,7 +46,17 @@ from ._sign import verify_detailed
 CERT_HELP = "A PEM certificate file."
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def _duration_option(ctx: click.Context, param: click.Parameter, value: str | None) -> timedelta | None:
+    """An xs:duration flag value; a bad one is a usage error (exit 2), not a metadata verdict."""
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except MetadataError as error:
+        raise click.BadParameter(error.message, ctx=ctx, param=param) from None
+
+
+@click.group(cls=OneLineErrorsGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--json", "json_errors", is_flag=True, help="Print errors as one JSON object on stderr.")
 def main(json_errors: bool) -> None:
     """Generate, sign, verify, inspect and diff SAML metadata; keep IAM in sync.
@@ -107,7 +120,9 @@ def keygen_command(
 )
 @click.option("--encryption-cert", help="Certificate published with use=encryption.")
 @click.option("--valid-days", type=click.IntRange(1, 3650), help="Set validUntil this many days ahead.")
-@click.option("--cache-duration", help="Set cacheDuration (xs:duration, e.g. PT6H).")
+@click.option(
+    "--cache-duration", callback=_duration_option, help="Set cacheDuration (xs:duration, e.g. PT6H)."
+)
 @click.option("--sign-key", help="Sign the document with this private key (PEM) ...")
 @click.option("--sign-cert", help="... and this certificate.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write here (atomically) instead of stdout.")
@@ -120,7 +135,7 @@ def idp_command(
     certs: tuple[str, ...],
     encryption_cert: str | None,
     valid_days: int | None,
-    cache_duration: str | None,
+    cache_duration: timedelta | None,
     sign_key: str | None,
     sign_cert: str | None,
     out: str | None,
@@ -135,7 +150,7 @@ def idp_command(
         signing_certs=[read_bytes(c) for c in certs],
         encryption_cert=read_bytes(encryption_cert) if encryption_cert else None,
         valid_until=now + timedelta(days=valid_days) if valid_days else None,
-        cache_duration=parse_duration(cache_duration) if cache_duration else None,
+        cache_duration=cache_duration,
     )
     emit_document(_maybe_sign(xml, sign_key, sign_cert), out)
 
@@ -284,6 +299,7 @@ def fetch_command(
     With --out the copy is replaced atomically, and only by a valid document; a failed refresh keeps the
     last good copy, prints its state on stdout and exits 1. Without --out the document goes to stdout.
     """
+    check_url(url, what="URL")  # a malformed or non-http(s) URL is a usage error (exit 2), not a failed fetch
     now = resolve_now(now_text)
     path = Path(out) if out else None
     keys = [TrustedKey.from_pem(read_bytes(c)) for c in certs]

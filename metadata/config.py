@@ -31,6 +31,7 @@ from typing import Any
 from typing import cast
 
 from saml_core._bounded import read_file
+from saml_core._url import check_url
 from saml_core.errors import ConfigError
 
 from ._fleet import AccountConfig
@@ -87,13 +88,16 @@ def _account(table: Mapping[str, Any], defaults: Mapping[str, str | None]) -> Ac
     name = _opt_str(table, "name")
     if not name:
         raise ConfigError("every [[accounts]] entry needs a name")
+    endpoint_url = _opt_str(table, "endpoint_url") or defaults["endpoint_url"]
+    if endpoint_url is not None:
+        check_url(endpoint_url, what=f"account {name!r}: endpoint_url")
     account = AccountConfig(
         name=name,
         profile=_opt_str(table, "profile"),
         role_arn=_opt_str(table, "role_arn"),
         external_id=_opt_str(table, "external_id"),
         region=_opt_str(table, "region") or defaults["region"],
-        endpoint_url=_opt_str(table, "endpoint_url") or defaults["endpoint_url"],
+        endpoint_url=endpoint_url,
     )
     return account
 

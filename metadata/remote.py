@@ -31,6 +31,8 @@ from saml_core import parse_instant
 from saml_core import utcnow
 from saml_core._bounded import read_chunks
 from saml_core._bounded import read_file
+from saml_core._url import check_url
+from saml_core.errors import ConfigError
 
 from ._errors import EntityNotFound
 from ._errors import FetchFailed
@@ -166,8 +168,10 @@ def download(
     """GET with a size cap; any transport error or non-200 answer is FetchFailed.
 
     ``follow_redirects`` (up to 3) applies to the client made here; a given ``client`` keeps its own."""
-    if not url.startswith(("https://", "http://")):
-        raise FetchFailed(f"only http(s) URLs are fetched, not {url[:100]!r}")
+    try:
+        check_url(url, what="the metadata URL")
+    except ConfigError as error:
+        raise FetchFailed(error.message) from None
     limit = METADATA_LIMITS.max_bytes
     own = client is None
     http = client or httpx.Client(timeout=timeout, follow_redirects=follow_redirects, max_redirects=3)

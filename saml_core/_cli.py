@@ -3,16 +3,29 @@
 Exit codes: 0 success, 1 the input was rejected (a validation verdict), 2 usage or configuration error.
 Errors go to stderr as one JSON object ``{"error", "aws_error", "message"}`` when ``--json`` is given or
 stderr is not a terminal, else as one human line. No traceback ever reaches the user.
+
+Also shared: ``OneLineErrorsGroup`` (click's own usage errors under the same contract), ``parse_now`` (the
+``--now`` option, within a range every later date arithmetic survives) and ``listening_socket`` (servers
+that cannot bind exit 2 with "cannot listen on HOST:PORT").
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
 from typing import NoReturn
 
+import click
+
+from ._time import EARLIEST_NOW
+from ._time import LATEST_NOW
+from ._time import format_instant
+from ._time import parse_instant
 from .errors import ConfigError
 from .errors import KeyLoadError
 from .errors import SAMLError
@@ -51,3 +64,102 @@ def cli_errors(*, json_mode: bool | None = None) -> Iterator[None]:
     except OSError as error:
         message = f"{error.strerror or error}: {error.filename or ''}".rstrip(": ")
         fail(ConfigError(message), json_mode=json_mode)
+
+
+# ---------------------------------------------------------------------------------------- usage errors
+
+_JSON_REQUESTED = "saml_core.cli.json"
+"""``Context.meta`` key (shared by a group and its subcommands): ``--json`` was among the arguments."""
+
+
+@contextmanager
+def _usage_errors(ctx: click.Context) -> Iterator[None]:
+    """click's usage errors (bad or missing option, unknown command, ``click.UsageError`` raised by a
+    command) as our one-line / JSON error with exit 2, instead of click's three-line usage block."""
+    try:
+        yield
+    except click.exceptions.NoArgsIsHelpError:
+        raise  # a bare group name prints its help, as before
+    except click.UsageError as exc:
+        where = exc.ctx or ctx
+        message = " ".join(exc.format_message().split())
+        error = ConfigError(f"{message} (see '{where.command_path} --help')")
+        fail(error, json_mode=True if ctx.meta.get(_JSON_REQUESTED) else None)
+
+
+class OneLineErrorsCommand(click.Command):
+    """A command whose usage errors follow the error contract (see ``OneLineErrorsGroup``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--json" in args:
+            ctx.meta[_JSON_REQUESTED] = True
+        with _usage_errors(ctx):
+            return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _usage_errors(ctx):
+            return super().invoke(ctx)
+
+
+class OneLineErrorsGroup(click.Group):
+    """The root group of each console script: every usage error below it, whether click's parser finds it
+    (unknown option, missing argument, bad choice, unknown command) or a command raises ``click.UsageError``,
+    becomes one line on stderr (JSON with ``--json`` anywhere on the command line, or when stderr is not a
+    terminal) and exit code 2."""
+
+    command_class = OneLineErrorsCommand
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if "--json" in args:
+            ctx.meta[_JSON_REQUESTED] = True
+        with _usage_errors(ctx):
+            return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _usage_errors(ctx):
+            return super().invoke(ctx)
+
+
+# ------------------------------------------------------------------------------------------------ --now
+
+
+def parse_now(text: str, flag: str = "--now") -> datetime:
+    """``--now ISO8601`` as an aware UTC instant from EARLIEST_NOW to LATEST_NOW (see there); anything else
+    is a ConfigError (exit 2)."""
+    try:
+        moment = parse_instant(text)
+    except SAMLError:
+        moment = None
+    if moment is None or not EARLIEST_NOW <= moment <= LATEST_NOW:
+        raise ConfigError(
+            f"{flag} must be an ISO 8601 instant with a zone, like 2026-01-01T12:00:00Z, from "
+            f"{format_instant(EARLIEST_NOW)} to {format_instant(LATEST_NOW)}; got {text[:64]!r}"
+        )
+    return moment
+
+
+# ------------------------------------------------------------------------------------------------ servers
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A bound TCP socket (not yet listening) with TCP_NODELAY, which accepted connections inherit; a host
+    or port that cannot be bound is ConfigError "cannot listen on HOST:PORT" (exit 2).
+
+    uvicorn's own sockets are created with protocol 0, so asyncio does not set TCP_NODELAY on the
+    connections and every response written in two parts waits ~40 ms for a delayed ACK (Nagle). Binding
+    here, before uvicorn starts, also turns "address already in use" into our error instead of uvicorn's
+    exit code 3.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        sock.bind((host, port))
+    except (OSError, OverflowError, UnicodeError) as error:
+        sock.close()
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        raise ConfigError(f"cannot listen on {shown}: {reason}") from None
+    sock.set_inheritable(True)
+    return sock

@@ -16,6 +16,13 @@ _DATETIME = re.compile(
 )
 
 
+EARLIEST_NOW = datetime(1971, 1, 1, tzinfo=UTC)
+LATEST_NOW = datetime(9899, 12, 31, 23, 59, 59, tzinfo=UTC)
+"""The range of "now" the tools accept when it is given to them (``--now``): a century of headroom on both
+sides of every duration they add or subtract (lifetimes, clock skews, validity days, cacheDuration), so
+no date arithmetic overflows, and never before the Unix epoch (timestamps stay positive)."""
+
+
 # text -> parsed instant, for texts that parsed (bounded; one message repeats its instants several times)
 _PARSED: dict[str, datetime] = {}
 _PARSED_MAX = 256

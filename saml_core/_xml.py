@@ -20,6 +20,7 @@ from lxml import etree
 
 from ._ids import is_ncname
 from .constants import NS
+from .errors import ConfigError
 from .errors import DTDForbidden
 from .errors import MalformedXML
 from .errors import SignatureProfileViolation
@@ -45,6 +46,17 @@ _ID_NAMES = frozenset({"ID", "Id", "id"})
 _PRINTABLE_ASCII = re.compile(r"[\x21-\x7e]*")
 NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 """What XML 1.0 cannot carry in text: C0 controls but TAB/LF/CR, lone surrogates, U+FFFE/U+FFFF."""
+
+
+def check_xml_text(text: str, what: str) -> str:
+    """``text`` when XML can carry it; else ConfigError naming ``what`` (a value someone asked us to put in a
+    document we build: lxml would refuse it with a bare ValueError)."""
+    found = NOT_XML_CHAR.search(text)
+    if found is not None:
+        raise ConfigError(
+            f"{what} {text[:80]!r} contains U+{ord(found.group()):04X}, a character XML cannot carry"
+        )
+    return text
 
 
 def xml_safe_text(text: str) -> str:

@@ -23,6 +23,7 @@ import httpx
 
 from saml_core import utcnow
 from saml_core._bounded import read_file
+from saml_core._cli import OneLineErrorsCommand
 from saml_core._cli import cli_errors
 from saml_core.errors import ConfigError
 
@@ -222,7 +223,7 @@ def credentials_for(
 
 
 @without_recipient_regions
-@click.command()
+@click.command(cls=OneLineErrorsCommand)
 @exchange_options
 @click.argument("source", metavar="[INPUT|-]", default="-", required=False)
 def exchange_command(source: str, json_mode: bool | None, **options: Any) -> None:
@@ -285,7 +286,7 @@ def _login_setup(options: dict[str, Any], http: httpx.Client, idp_url: str) -> V
 
 
 @without_recipient_regions
-@click.command()
+@click.command(cls=OneLineErrorsCommand)
 @click.option("--idp-url", required=True, help="Base URL of the IdP (https, or http on loopback).")
 @click.option("--username", required=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")

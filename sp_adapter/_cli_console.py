@@ -17,6 +17,7 @@ import httpx
 
 from saml_core import utcnow
 from saml_core._bounded import read_file
+from saml_core._cli import OneLineErrorsCommand
 from saml_core._cli import cli_errors
 from saml_core.errors import ConfigError
 
@@ -80,7 +81,7 @@ def load_credentials(source: str | None, profile: str | None, credentials_file: 
     return _from_pairs(dict(os.environ), names, "the environment")
 
 
-@click.command()
+@click.command(cls=OneLineErrorsCommand)
 @click.option("--credentials", "source", help="JSON credentials file, or '-' for stdin.")
 @click.option("--profile", help="Read the credentials of this profile from the credentials file.")
 @click.option("--credentials-file", type=click.Path(dir_okay=False), help="[~/.aws/credentials]")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 from typing import Any
 
 import click
@@ -12,7 +11,9 @@ import uvicorn
 
 from saml_core import KeyPair
 from saml_core._bounded import read_file
+from saml_core._cli import OneLineErrorsCommand
 from saml_core._cli import cli_errors
+from saml_core._cli import listening_socket
 from saml_core.errors import ConfigError
 
 from ._local_sts import LocalStsConfig
@@ -56,7 +57,7 @@ def _decryption_keys(options: dict[str, Any]) -> dict[str, tuple[KeyPair, ...]]:
     return keys
 
 
-@click.command()
+@click.command(cls=OneLineErrorsCommand)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="[0: a free port, printed]")
 @click.option("--iam-endpoint", help="Read SAML providers and roles from this IAM endpoint (moto's server).")
@@ -94,16 +95,10 @@ def local_sts_command(host: str, port: int, json_mode: bool | None, **options: A
             clock_skew=options["clock_skew"],
             decryption_keys=_decryption_keys(options),
         )
-        # IPPROTO_TCP, not 0: asyncio then sets TCP_NODELAY (no 40 ms delayed-ACK stalls per request)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError as error:
-            sock.close()
-            raise ConfigError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+        sock = listening_socket(host, port)  # TCP_NODELAY; a busy port is ConfigError (exit 2)
     bound_host, bound_port = sock.getsockname()[:2]
-    click.echo(json.dumps({"endpoint_url": f"http://{bound_host}:{bound_port}"}))
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    click.echo(json.dumps({"endpoint_url": f"http://{shown}:{bound_port}"}))
     logging.basicConfig(level=logging.INFO, format="local-sts: %(message)s")
     server = uvicorn.Server(uvicorn.Config(create_local_sts_app(config), log_level="warning", lifespan="off"))
     with sock:

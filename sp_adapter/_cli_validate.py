@@ -21,12 +21,12 @@ import click
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from saml_core import KeyPair
-from saml_core import parse_instant
 from saml_core._bounded import read_file
+from saml_core._cli import OneLineErrorsCommand
 from saml_core._cli import cli_errors
+from saml_core._cli import parse_now
 from saml_core.errors import ConfigError
 from saml_core.errors import KeyLoadError
-from saml_core.errors import SAMLError
 
 from ._errors import MessageTooLarge
 from ._policy import Policy
@@ -69,7 +69,11 @@ _OPTIONS: list[Callable[[Any], Any]] = [
     click.option(
         "--recipient", "recipients", multiple=True, help="Allowed Recipient/Destination (repeatable)."
     ),
-    click.option("--now", "now_text", help="Validate at this ISO 8601 instant (with zone), not the clock."),
+    click.option(
+        "--now",
+        "now_text",
+        help="Validate at this ISO 8601 instant (with zone; years 1971-9899), not the clock.",
+    ),
     click.option("--clock-skew", type=click.IntRange(0, 600), default=None, help="Seconds of skew [180]."),
     click.option("--in-response-to", "request_id", help="The AuthnRequest ID this response must answer."),
     click.option("--allow-sha1", is_flag=True, help="Accept RSA-SHA1 / SHA-1 signatures (explicit opt-in)."),
@@ -139,14 +143,7 @@ class ValidationSetup:
 
 
 def _parse_now(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        return parse_instant(text)
-    except SAMLError:
-        raise ConfigError(
-            f"--now {text[:60]!r} is not an ISO 8601 instant with a zone (2026-01-01T12:00:00Z)"
-        ) from None
+    return None if text is None else parse_now(text)
 
 
 def _trust(options: dict[str, Any]) -> Trust:
@@ -225,7 +222,7 @@ def read_input(source: str, limit: int = INPUT_LIMIT) -> bytes:
     return read_file(source, limit=limit, too_large=MessageTooLarge)
 
 
-@click.command()
+@click.command(cls=OneLineErrorsCommand)
 @validation_options
 @click.option("--json", "json_mode", is_flag=True, default=None, help="Errors as JSON even on a terminal.")
 @click.argument("source", metavar="[INPUT|-]", default="-", required=False)

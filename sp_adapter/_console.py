@@ -18,12 +18,12 @@ from __future__ import annotations
 import ipaddress
 import json
 from urllib.parse import urlencode
-from urllib.parse import urlsplit
 
 import httpx
 
 from saml_core import SAMLError
 from saml_core._bounded import read_chunks
+from saml_core._url import check_url
 from saml_core.errors import ConfigError
 
 from ._exchange import MAX_DURATION
@@ -43,8 +43,8 @@ class ConsoleSigninFailed(SAMLError):
 
 
 def check_endpoint(url: str) -> str:
-    """Rule 1 for an override: https anywhere, plain http only on loopback."""
-    parts = urlsplit(url)
+    """Rule 1 for an override: https anywhere, plain http only on loopback; a malformed URL is ConfigError."""
+    parts = check_url(url, what="endpoint URL")
     host = parts.hostname or ""
     if parts.scheme == "https" and host:
         return url

@@ -23,7 +23,6 @@ import os
 import sqlite3
 import threading
 import time
-import urllib.parse
 from datetime import datetime
 from datetime import timedelta
 from typing import Any
@@ -31,6 +30,7 @@ from typing import Protocol
 from typing import runtime_checkable
 
 from saml_core import ensure_aware
+from saml_core._url import check_url
 from saml_core.errors import ConfigError
 from saml_core.errors import SAMLError
 
@@ -276,13 +276,7 @@ def _sqlite_path(url: str, rest: str) -> str:
 
 
 def _check_redis_url(url: str) -> None:
-    parts = urllib.parse.urlsplit(url)
-    try:
-        parts.port  # noqa: B018 - raises ValueError on a bad port
-    except ValueError:
-        raise ConfigError(f"bad port in redis URL {url!r}") from None
-    if not parts.hostname:
-        raise ConfigError(f"redis URL {url!r} names no host")
+    parts = check_url(url, what="redis URL", schemes=("redis", "rediss"))
     db = parts.path.lstrip("/")
     if db and not db.isdigit():
         raise ConfigError(f"the redis database in {url!r} must be a number")

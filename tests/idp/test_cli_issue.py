@@ -234,6 +234,33 @@ def test_issue_with_fault(key_files: dict[str, Path]) -> None:
         (["KEYS", "--name-id", "a", "--sign", "half"], "Invalid value for '--sign'"),
         (["KEYS", "--name-id", "a", "--bogus"], "No such option '--bogus'"),
         (["--key", "/nonexistent.key", "--cert", "/x", "--entity-id", "e", "--name-id", "a"], "No such file"),
+        # regressions: these were tracebacks (OverflowError; lxml's ValueError)
+        (
+            ["KEYS", "--name-id", "alice", "--role", READ_ONLY.value, "--now", "9999-12-31T23:59:59Z"],
+            "from 1971-01-01T00:00:00Z to 9899-12-31T23:59:59Z; got '9999-12-31T23:59:59Z'",
+        ),
+        (
+            ["KEYS", "--name-id", "alice", "--role", READ_ONLY.value, "--now", "0001-01-01T00:00:00Z"],
+            "from 1971-01-01T00:00:00Z to 9899-12-31T23:59:59Z; got '0001-01-01T00:00:00Z'",
+        ),
+        (
+            ["KEYS", "--entity-id", "x\x01", "--name-id", "alice", "--role", READ_ONLY.value],
+            "the entity ID contains characters XML cannot carry",
+        ),
+        (
+            [
+                "KEYS",
+                "--name-id",
+                "a",
+                "--audience",
+                "u",
+                "--recipient",
+                "https://sp/",
+                "--name-id-format",
+                "\x02",
+            ],
+            "name_id_format contains characters XML cannot carry",
+        ),
     ],
 )
 def test_bad_options_one_json_line_exit_2(key_files: dict[str, Path], args: list[str], message: str) -> None:
@@ -254,6 +281,22 @@ def test_config_errors_exit_2(config_file: Path) -> None:
     assert json.loads(result.stderr)["message"] == f"no user 'mallory' in {config_file}"
     ok = _run("issue", "--config", str(config_file), "--user", "alice")
     assert ok.exit_code == 0 and base64.b64decode(ok.stdout.strip())
+
+
+@pytest.mark.parametrize("number", range(1, 9))
+def test_xsw_faults_also_answer_to_the_interfaces_md_spelling(
+    key_files: dict[str, Path], number: int
+) -> None:
+    # INTERFACES.md names the family xsw-*; the catalogue names are xsw1..xsw8: both are accepted
+    common = [*_key_args(key_files), "--name-id", "alice", "--role", READ_ONLY.value, "--now", NOW]
+    common += ["--sequential-ids", "--xml"]
+    alias = _run("issue", *common, "--fault", f"xsw-{number}")
+    name = _run("issue", *common, "--fault", f"xsw{number}")
+    assert alias.exit_code == 0, alias.stderr
+    assert name.exit_code == 0, name.stderr
+    assert alias.stdout == name.stdout
+    listed = {line.split()[0]: line for line in _run("faults").stdout.splitlines()}
+    assert f"(alias: xsw-{number})" in listed[f"xsw{number}"]
 
 
 def test_faults_lists_the_catalogue() -> None:
@@ -285,6 +328,28 @@ def test_real_console_script_no_traceback(key_files: dict[str, Path]) -> None:
     assert good.returncode == 0 and base64.b64decode(good.stdout.strip(), validate=True).startswith(
         b"<samlp:Response"
     )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["issue", "--bogus"], "No such option '--bogus'"),
+        (["serve", "--port", "0"], "Invalid value for '--port'"),
+        (["serve", "--log-level", "loud"], "Invalid value for '--log-level'"),
+        (
+            ["serve", "--config", "idp.toml", "--aws-acs-url", "http://127.0.0.1:9/acs"],
+            "--aws-acs-url applies",
+        ),
+        (["no-such-command"], "No such command 'no-such-command'"),
+    ],
+)
+def test_usage_errors_of_every_command_are_one_json_line(args: list[str], message: str) -> None:
+    # the shared click integration (saml_core._cli.OneLineErrorsGroup), not click's "Usage:" block
+    result = _run(*args)
+    assert result.exit_code == 2
+    assert "Usage:" not in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
+    error = json.loads(result.stderr)
+    assert error["error"] == "config_error" and message in error["message"]
 
 
 @pytest.mark.parametrize("option", ["--key", "--cert", "--encrypt-cert"])

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -204,3 +206,49 @@ def test_bad_config_is_a_one_line_error_and_exit_2(tmp_path: Path, content: str 
     assert needle in done.stderr
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_serve_errors_are_one_json_object_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
+    # "saml-idp serve: cannot read ..." used to be plain text even on a pipe
+    done = subprocess.run(
+        [SAML_IDP, "serve", "--config", "nonexist.toml", "--port", str(free_port())],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert json.loads(done.stderr) == {
+        "aws_error": None,
+        "error": "config_error",
+        "message": "cannot read nonexist.toml: No such file or directory",
+    }
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_busy_port_is_exit_2_cannot_listen(tmp_path: Path, workers: str) -> None:
+    # one worker: uvicorn bound the port itself and exited 3; two: a plain-text line
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [
+                SAML_IDP,
+                "serve",
+                "--state-dir",
+                str(tmp_path / "s"),
+                "--port",
+                str(port),
+                "--workers",
+                workers,
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2, done.stderr
+    error = json.loads(done.stderr)
+    assert error["error"] == "config_error"
+    assert error["message"].startswith(f"cannot listen on 127.0.0.1:{port}: ")

@@ -266,6 +266,111 @@ def test_bad_now_is_a_usage_error(tmp_path: Path, files: dict[str, str]) -> None
     assert result.exit_code == 2 and error_of(result)["error"] == "config_error"
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["idp", "--bogus"], "No such option '--bogus'"),
+        (["idp", "--entity-id", "x:y", "--cert", "{cert}"], "Missing option '--sso-url'"),
+        (
+            ["keygen", "--key-out", "k", "--cert-out", "c", "--algorithm", "dsa"],
+            "Invalid value for '--algorithm'",
+        ),
+        (["inspect"], "Missing argument 'FILE'"),
+        (["no-such-command"], "No such command 'no-such-command'"),
+        # click.UsageError raised by the commands themselves
+        (
+            [
+                "idp",
+                "--entity-id",
+                "x:y",
+                "--sso-url",
+                "https://x/sso",
+                "--cert",
+                "{cert}",
+                "--sign-key",
+                "{key}",
+            ],
+            "give both the key and the certificate to sign with",
+        ),
+        (["aws-sync", "--metadata", "{cert}"], "give --metadata and --provider-name (or --config)"),
+    ],
+)
+def test_usage_errors_are_one_json_line_exit_2(files: dict[str, str], args: list[str], message: str) -> None:
+    # click's own "Usage: ... Error: ..." block used to reach stderr in spite of --json
+    filled = [arg.format(cert=files["idp.crt"], key=files["idp.key"]) for arg in args]
+    for prefix in (["--json"], []):  # CliRunner's stderr is not a terminal: JSON without --json too
+        result = CliRunner().invoke(main, [*prefix, *filled])
+        assert result.exit_code == 2
+        assert "Usage:" not in result.stderr
+        error = error_of(result)
+        assert error["error"] == "config_error" and message in error["message"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["idp", "--entity-id", "x\x01", "--sso-url", "https://idp.example.test/sso", "--cert", "{cert}"],
+        ["idp", "--entity-id", "urn:x", "--sso-url", "https://idp.example.test/sso\x01", "--cert", "{cert}"],
+        ["sp", "--entity-id", "x\x01", "--acs-url", "https://sp.example.test/acs"],
+        ["sp", "--entity-id", "urn:sp", "--acs-url", "https://sp.example.test/acs\x1f"],
+    ],
+    ids=["idp-entity-id", "idp-sso-url", "sp-entity-id", "sp-acs-url"],
+)
+def test_a_control_character_in_a_value_is_exit_2(files: dict[str, str], args: list[str]) -> None:
+    # lxml refused it with a ValueError traceback
+    result = run(*[arg.format(cert=files["idp.crt"]) for arg in args])
+    assert result.exit_code == 2
+    error = error_of(result)
+    assert error["error"] == "config_error" and "a character XML cannot carry" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["aws-sync", "--metadata", "{md}", "--provider-name", "DemoIdP", "--endpoint-url", "http://[::1/x"],
+        [
+            "trust-policy",
+            "--provider-arn",
+            "arn:aws:iam::111111111111:saml-provider/DemoIdP",
+            "--check",
+            "ReadOnly",
+            "--endpoint-url",
+            "http://[::1/x",
+        ],
+        ["fetch", "http://[::1/x", "--cert", "{cert}"],
+    ],
+    ids=["aws-sync", "trust-policy-check", "fetch"],
+)
+def test_a_malformed_url_is_exit_2(tmp_path: Path, files: dict[str, str], args: list[str]) -> None:
+    # urllib's ValueError "Invalid IPv6 URL" (botocore) and httpx.InvalidURL were tracebacks
+    filled = [arg.format(md=_idp_file(tmp_path, files), cert=files["idp.crt"]) for arg in args]
+    result = run(*filled)
+    assert result.exit_code == 2
+    error = error_of(result)
+    assert error["error"] == "config_error"
+    assert "'http://[::1/x' is not a valid URL: Invalid IPv6 URL" in error["message"]
+
+
+def test_bad_flag_values_are_exit_2_not_a_verdict(files: dict[str, str]) -> None:
+    # docs/metadata.md: a bad flag value is exit 2 (these were metadata_invalid / fetch_failed, exit 1)
+    duration = run(
+        "idp",
+        *("--entity-id", "urn:x", "--sso-url", "https://x/sso", "--cert", files["idp.crt"]),
+        *("--cache-duration", "bogus"),
+    )
+    assert duration.exit_code == 2
+    error = error_of(duration)
+    assert error["error"] == "config_error"
+    assert "Invalid value for '--cache-duration': not an xs:duration: 'bogus'" in error["message"]
+    scheme = run("fetch", "ftp://x", "--cert", files["idp.crt"])
+    assert scheme.exit_code == 2
+    assert error_of(scheme) == {
+        "aws_error": None,
+        "error": "config_error",
+        "message": "URL 'ftp://x' must start with http:// or https://",
+    }
+
+
 def test_trust_policy_command() -> None:
     result = run(
         "trust-policy", "--provider-arn", "arn:aws:iam::111111111111:saml-provider/DemoIdP", "--tags"

@@ -4,6 +4,7 @@ configuration serves the broker as a real process."""
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -104,6 +105,24 @@ def test_serve_runs_the_broker(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_serve_on_a_busy_port_exits_2_cannot_listen(tmp_path: Path) -> None:
+    # uvicorn used to bind the port itself and exit 3 with its own log lines
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [str(BIN / "saml-sp"), "serve", "--config", str(write_config(tmp_path)), "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2, done.stderr
+    error = json.loads(done.stderr)  # stderr is a pipe: one JSON object
+    assert error["error"] == "config_error"
+    assert error["message"].startswith(f"cannot listen on 127.0.0.1:{port}: ")
 
 
 def test_decryption_keys_load_from_pem_files(tmp_path: Path) -> None:

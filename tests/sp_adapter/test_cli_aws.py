@@ -213,6 +213,40 @@ def test_usage_errors_exit_2(md: Path, args: tuple[str, ...], fragment: str) -> 
     assert fragment in error_of(result)["message"]
 
 
+BAD_URL = "http://[::1/x"  # urllib: ValueError "Invalid IPv6 URL"; httpx: InvalidURL
+
+
+@pytest.mark.parametrize(
+    ("command", "fragment"),
+    [
+        (("exchange", "--endpoint-url", BAD_URL, "-"), "the STS endpoint URL"),
+        (("login", "--idp-url", BAD_URL, "--username", "alice", "--password-stdin"), "endpoint URL"),
+        (("console-url", "--credentials", "-", "--federation-url", BAD_URL), "endpoint URL"),
+        (("local-sts", "--iam-endpoint", BAD_URL), "the IAM endpoint URL"),
+    ],
+    ids=["exchange", "login", "console-url", "local-sts"],
+)
+def test_a_malformed_url_is_exit_2_not_a_traceback(md: Path, command: tuple[str, ...], fragment: str) -> None:
+    stdin = {
+        "exchange": issue().b64,
+        "login": "alice-password\n",
+        "console-url": json.dumps(
+            {
+                "AccessKeyId": "ASIAEXAMPLE",
+                "SecretAccessKey": "s",
+                "SessionToken": "t",
+                "Expiration": "2030-01-01T00:00:00Z",
+            }
+        ),
+    }.get(command[0])
+    extra = ("--idp-metadata", str(md), "--now", format_instant(NOW)) if command[0] == "exchange" else ()
+    result = run(command[0], *extra, *command[1:], stdin=stdin)
+    assert result.exit_code == 2, result.stderr
+    error = error_of(result)
+    assert error["error"] == "config_error"
+    assert error["message"] == f"{fragment} {BAD_URL!r} is not a valid URL: Invalid IPv6 URL"
+
+
 def test_an_invalid_response_is_exit_1_and_never_a_traceback(sts: Any, md: Path) -> None:
     result = exchange(sts, md, "not base64 at all!")
     assert result.exit_code == 1 and "Traceback" not in result.stderr

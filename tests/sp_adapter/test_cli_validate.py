@@ -175,6 +175,13 @@ def test_replay_cache_flag(files: dict[str, Path], tmp_path: Path) -> None:
         (["--idp-cert", "{response}", "--issuer", fx.IDP, "--aws"], "certificate"),
         (["--idp-cert", "{cert}", "--issuer", fx.IDP, "--aws", "--decrypt-key", "{cert}"], "key"),
         (["--idp-cert", "{cert}", "--issuer", fx.IDP, "--aws", "--replay-cache", "ftp://x"], "replay"),
+        # regressions: these were tracebacks (OverflowError, ValueError "Invalid IPv6 URL")
+        (["--idp-cert", "{cert}", "--issuer", fx.IDP, "--aws", "--now", "0001-01-01T00:00:00Z"], "1971"),
+        (["--idp-cert", "{cert}", "--issuer", fx.IDP, "--aws", "--now", "9999-12-31T23:59:59Z"], "9899"),
+        (
+            ["--idp-cert", "{cert}", "--issuer", fx.IDP, "--aws", "--replay-cache", "redis://[::1/0"],
+            "redis URL 'redis://[::1/0' is not a valid URL",
+        ),
     ],
 )
 def test_configuration_errors_exit_2(
@@ -193,6 +200,36 @@ def test_usage_errors_exit_2(files: dict[str, Path]) -> None:
     assert run(*pinned(files), "--clock-skew", "601", files["response"])[0] == 2
     assert run(*pinned(files), "--no-such-flag")[0] == 2
     assert run(*pinned(files), files["response"].with_name("absent.b64"))[0] == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--no-such-flag"], "No such option '--no-such-flag'"),
+        (["--clock-skew", "601"], "Invalid value for '--clock-skew'"),
+        (["--min-rsa-bits", "many"], "Invalid value for '--min-rsa-bits'"),
+        (["--issuer"], "Option '--issuer' requires an argument"),
+    ],
+)
+def test_click_usage_errors_follow_the_error_contract(
+    files: dict[str, Path], args: list[str], fragment: str
+) -> None:
+    # click's own "Usage: ... Error: ..." block used to reach stderr, even with --json or a pipe
+    for extra in (["--json"], []):  # CliRunner's stderr is not a terminal: JSON either way
+        code, out, err = run(*pinned(files), *extra, *args)
+        assert (code, out) == (2, "")
+        assert len(err.splitlines()) == 1, err
+        error = json.loads(err)
+        assert error["error"] == "config_error" and error["aws_error"] is None
+        assert fragment in error["message"] and " validate --help'" in error["message"]
+
+
+def test_click_usage_errors_of_the_console_script_are_json_on_a_pipe() -> None:
+    for args in (["validate", "--no-such-flag"], ["no-such-command"]):
+        done = subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2
+        assert "Usage:" not in done.stderr
+        assert json.loads(done.stderr)["error"] == "config_error"
 
 
 def test_garbage_input_is_a_clean_rejection(files: dict[str, Path]) -> None:
