@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from saml_core.aws import AWS_PARTITIONS
+from saml_core.aws import arn_length_problem
 from saml_core.aws import signin_recipient
 from saml_core.constants import AWS_PRINCIPAL_TAG_PREFIX
 from saml_core.constants import AWS_ROLE
@@ -80,9 +81,11 @@ def aws_audience(partition: str = "aws") -> str:
 
 # ------------------------------------------------------------------------------------------------- ARNs
 
+# IAM allows ',' in role names and paths, but a Role value is ROLE_ARN,PROVIDER_ARN joined by its one comma
+# (AWS.md section 1), so such a role cannot be sent: the patterns leave ',' out and check_role says why
 _ROLE_ARN = re.compile(
-    r"arn:(?P<partition>aws(?:-[a-z]+)*):iam::(?P<account>[0-9]{12}):role/(?P<path>(?:[!-.0-~]+/)*)"
-    r"(?P<name>[A-Za-z0-9_+=,.@-]{1,64})",
+    r"arn:(?P<partition>aws(?:-[a-z]+)*):iam::(?P<account>[0-9]{12}):role/(?P<path>(?:[!-+\--.0-~]+/)*)"
+    r"(?P<name>[A-Za-z0-9_+=.@-]{1,64})",
     re.ASCII,
 )
 _PROVIDER_ARN = re.compile(
@@ -105,8 +108,14 @@ class AwsRole:
         """``ROLE_ARN,PROVIDER_ARN`` (either order, as AWS accepts), e.g. from ``--role`` or a config file."""
         parts = value.split(",")
         if len(parts) != 2:
+            why = (
+                "; a role or provider ARN with a comma cannot be sent in a Role attribute, whose value is"
+                " the two ARNs joined by its one comma"
+                if len(parts) > 2
+                else ""
+            )
             raise AwsAttributeInvalid(
-                f"a role is 'ROLE_ARN,PROVIDER_ARN' (two ARNs, one comma), got {value[:200]!r}",
+                f"a role is 'ROLE_ARN,PROVIDER_ARN' (two ARNs, one comma), got {value[:200]!r}{why}",
                 attribute=AWS_ROLE,
             )
         first, second = (part.strip() for part in parts)
@@ -126,18 +135,31 @@ class AwsRole:
 
 @lru_cache(maxsize=1024)
 def check_role(role: AwsRole, partition: str) -> None:
-    """Both ARNs well formed; provider in the role's partition and account; the partition we issue for."""
-    if not 20 <= len(role.role_arn) <= 2048 or not (match := _ROLE_ARN.fullmatch(role.role_arn)):
+    """Both ARNs well formed, without a comma, 20-2048 characters (STS arnType, AWS.md section 3); provider
+    in the role's partition and account; the partition we issue for."""
+    for arn, what in ((role.role_arn, "role ARN"), (role.provider_arn, "provider ARN")):
+        if "," in arn:
+            raise AwsAttributeInvalid(
+                f"{what} {arn[:200]!r} contains a comma: IAM allows one in a role name, but the Role"
+                " attribute value is ROLE_ARN,PROVIDER_ARN joined by its one comma, so AWS cannot read it;"
+                " use a role whose name and path have no comma",
+                attribute=AWS_ROLE,
+            )
+    if not (match := _ROLE_ARN.fullmatch(role.role_arn)):
         raise AwsAttributeInvalid(
             f"role ARN {role.role_arn[:200]!r} is not arn:PARTITION:iam::ACCOUNT:role/NAME",
             attribute=AWS_ROLE,
         )
     provider = _PROVIDER_ARN.fullmatch(role.provider_arn)
-    if provider is None or len(role.provider_arn) > 2048:
+    if provider is None:
         raise AwsAttributeInvalid(
             f"provider ARN {role.provider_arn[:200]!r} is not arn:PARTITION:iam::ACCOUNT:saml-provider/NAME",
             attribute=AWS_ROLE,
         )
+    for arn, what in ((role.role_arn, "role ARN"), (role.provider_arn, "provider ARN")):
+        # the patterns need more than 20 characters, so only the maximum can be missed here
+        if problem := arn_length_problem(arn, what):
+            raise AwsAttributeInvalid(f"{what} {arn[:100]!r}...: {problem}", attribute=AWS_ROLE)
     if match["partition"] != provider["partition"] or match["account"] != provider["account"]:
         raise AwsAttributeInvalid(
             f"the provider {role.provider_arn} is not in the same partition and account"
@@ -237,14 +259,27 @@ def check_tags(tags: Mapping[str, str], transitive: Sequence[str]) -> None:
 
 
 def check_transitive(tags: Mapping[str, str], transitive: Sequence[str]) -> None:
+    """Each TransitiveTagKeys value names a PrincipalTag of the assertion, once (SECURITY.md R56).
+
+    Tag keys are case-insensitive with case preserved (AWS.md section 1): ``dept`` names the tag ``Dept``, and
+    ``Dept`` and ``dept`` are the same key twice. The values are emitted as given.
+    """
     if len(transitive) > MAX_TAGS:
         raise AwsAttributeInvalid(
             f"at most {MAX_TAGS} transitive tag keys are allowed, got {len(transitive)}",
             attribute=AWS_TRANSITIVE_TAG_KEYS,
         )
-    if len(set(transitive)) != len(transitive):
-        raise AwsAttributeInvalid("TransitiveTagKeys lists a key twice", attribute=AWS_TRANSITIVE_TAG_KEYS)
-    missing = [key for key in transitive if key not in tags]
+    if not all(isinstance(key, str) for key in transitive):
+        raise AwsAttributeInvalid(
+            "TransitiveTagKeys values must be strings", attribute=AWS_TRANSITIVE_TAG_KEYS
+        )
+    if len({key.lower() for key in transitive}) != len(transitive):
+        raise AwsAttributeInvalid(
+            "TransitiveTagKeys lists a key twice (tag keys are case-insensitive)",
+            attribute=AWS_TRANSITIVE_TAG_KEYS,
+        )
+    present = {key.lower() for key in tags}
+    missing = [key for key in transitive if key.lower() not in present]
     if missing:
         raise AwsAttributeInvalid(
             f"TransitiveTagKeys {missing[0]!r} names no PrincipalTag of this assertion",

@@ -48,6 +48,11 @@ IAM_MIN_CHARS = 1_000
 IAM_MAX_CHARS = IAM_METADATA_MAX_CHARS
 IAM_MIN_RSA_BITS = 1024
 IAM_MAX_IDPS = 10
+#: AWS.md section 4 quotas (not adjustable): "Keys per SAML provider: 10", counted here as the distinct
+#: signing certificates of the one metadata document a provider holds (all its IdP entities together), and
+#: "Tags per SAML provider: 50"
+IAM_MAX_KEYS = 10
+IAM_MAX_TAGS = 50
 
 
 def partition_of_region(region: str) -> str:
@@ -197,7 +202,8 @@ def check_iam_metadata(xml: bytes) -> list[EntityDescriptor]:
     """Refuse what IAM would refuse, before calling it (AWS.md section 4 and 7.2 "Could not parse metadata").
 
     UTF-8 without BOM; 1,000-10,000,000 characters; parseable metadata with 1 to 10 IdP entities, each with a
-    signing key; every RSA key at least 1024 bits. Returns the IdP entities.
+    signing key; every RSA key at least 1024 bits; at most 10 distinct signing certificates in the document
+    (the quota is per SAML provider, and a provider holds one document). Returns the IdP entities.
     """
     if xml.startswith(b"\xef\xbb\xbf"):
         raise IAMWouldRefuse("the document starts with a byte-order mark; IAM needs UTF-8 without BOM")
@@ -214,6 +220,12 @@ def check_iam_metadata(xml: bytes) -> list[EntityDescriptor]:
         raise IAMWouldRefuse(f"IAM takes 1 to {IAM_MAX_IDPS} IdP entities; the document has {len(idps)}")
     for entity in idps:
         _check_entity_keys(entity)
+    keys = signing_fingerprints(idps)
+    if len(keys) > IAM_MAX_KEYS:
+        raise IAMWouldRefuse(
+            f"the document has {len(keys)} distinct signing certificates across its IdP entities;"
+            f" IAM holds at most {IAM_MAX_KEYS} keys per SAML provider"
+        )
     return idps
 
 

@@ -4,7 +4,10 @@ Invariants this module owns:
 
 * Rule 1: a plan is computed from values only (``ProviderState`` read by ``iam.py``, the desired document and
   options); ``iam.py`` executes its ``steps`` in order and nothing else.
-* Rule 2: the desired document passed ``check_iam_metadata`` before any plan exists (AWS.md section 4).
+* Rule 2: the desired document passed ``check_iam_metadata`` before any plan exists (AWS.md section 4), and
+  the tags IAM would end up holding (the desired ones plus the one the sync adds per private key) fit IAM's
+  50 per provider: checked before any call for a new provider, and against the tags read for an existing one
+  before any change.
 * Rule 3: an update that shares no signing certificate with what IAM holds is an *abrupt* rollover: sign-ins
   with the old key break at once. It is applied only with ``allow_abrupt_rollover``. Publishing old and new
   certificates together (``saml-metadata idp --cert old --cert new``) makes the rollover an overlap.
@@ -30,9 +33,11 @@ from cryptography.hazmat.primitives import serialization
 from saml_core import KeyPair
 from saml_core.errors import ConfigError
 
+from ._aws import IAM_MAX_TAGS
 from ._aws import check_iam_metadata
 from ._aws import check_provider_name
 from ._aws import signing_fingerprints
+from ._errors import IAMWouldRefuse
 from ._errors import MetadataError
 from ._model import EntitiesDescriptor
 from ._model import EntityDescriptor
@@ -142,6 +147,13 @@ def check_desired(desired: Desired) -> list[EntityDescriptor]:
     check_provider_name(desired.name)
     if len(desired.private_keys) > MAX_PRIVATE_KEYS:
         raise ConfigError(f"IAM holds at most {MAX_PRIVATE_KEYS} private keys per provider")
+    # the tags set at creation, and the one tag per private key the sync adds to remember its KeyId
+    total = len(desired.tags) + len(desired.private_keys)
+    if total > IAM_MAX_TAGS:
+        raise IAMWouldRefuse(
+            f"{desired.name}: {len(desired.tags)} tags plus {len(desired.private_keys)} the sync adds"
+            f" (one per private key) make {total}; IAM allows at most {IAM_MAX_TAGS} tags per SAML provider"
+        )
     return check_iam_metadata(desired.document)
 
 
@@ -176,6 +188,7 @@ def plan_provider(desired: Desired, current: ProviderState | None) -> SyncPlan:
             }
         )
     steps += _key_steps(desired, current)
+    _check_tags_fit(desired.name, current.tags, steps)
     if any(s["op"] != "update" for s in steps):
         changes.append("private_keys")
     rollover: Rollover = "none" if not certificates["added"] else ("overlap" if kept else "abrupt")
@@ -269,6 +282,23 @@ def _key_steps(desired: Desired, current: ProviderState) -> list[Json]:
         steps.append({"op": "add_private_key", "sha256": key.sha256})
         held.append(PrivateKeyEntry(key_id="(new)", sha256=key.sha256))
     return steps
+
+
+def _check_tags_fit(name: str, tags: Mapping[str, str], steps: Sequence[Json]) -> None:
+    """Rule 2 for an existing provider: each key added gets a tag and each key removed loses its tag
+    (``iam.py``), in step order; refuse, before any change, a plan whose tags would pass IAM's 50 on the way.
+    """
+    held = set(tags)
+    for number, step in enumerate(steps):
+        if step["op"] == "remove_private_key":
+            held.discard(KEY_TAG_PREFIX + step["key_id"])
+        elif step["op"] == "add_private_key":
+            held.add(f"(new key {number})")
+            if len(held) > IAM_MAX_TAGS:
+                raise IAMWouldRefuse(
+                    f"{name}: the provider holds {len(tags)} tags; the sync's tag for a new private key would"
+                    f" pass IAM's {IAM_MAX_TAGS} tags per SAML provider; remove a tag first"
+                )
 
 
 def _oldest_first(entry: PrivateKeyEntry) -> tuple[int, str]:

@@ -205,3 +205,19 @@ def signin_recipient(
 
 IAM_METADATA_MAX_CHARS = 10_000_000
 """IAM's SAMLMetadataDocument length limit (AWS.md section 4): also the most any CLI reads of a trust file."""
+
+
+ARN_MIN_CHARS = 20
+ARN_MAX_CHARS = 2048
+"""STS ``arnType`` (AWS.md section 3): AssumeRoleWithSAML's RoleArn and PrincipalArn are 20-2048 characters,
+so the IdP (what it emits) and the validator (what it accepts) refuse a Role ARN outside this range."""
+
+
+def arn_length_problem(arn: str, what: str) -> str | None:
+    """None when STS accepts ``arn``'s length as a RoleArn / PrincipalArn; else a message naming the limit."""
+    if ARN_MIN_CHARS <= len(arn) <= ARN_MAX_CHARS:
+        return None
+    return (
+        f"the {what} has {len(arn)} characters; RoleArn and PrincipalArn take {ARN_MIN_CHARS} to"
+        f" {ARN_MAX_CHARS} (AWS.md section 3)"
+    )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from saml_core.aws import AWS_PARTITIONS
+from saml_core.aws import arn_length_problem
 from saml_core.aws import signin_recipient
 from saml_core.constants import AWS_PRINCIPAL_TAG_PREFIX
 from saml_core.constants import AWS_ROLE
@@ -125,9 +126,10 @@ def check_aws_attributes(attributes: Mapping[str, tuple[str, ...]], rules: AwsRu
     roles_raw = attributes.get(AWS_ROLE)
     if roles_raw is None:
         if rules.require_session_name:
-            raise AwsAttributeInvalid(
-                "Your request included an invalid SAML response: the Role attribute is missing",
+            raise AwsAttributeInvalid(  # AWS.md 7.2/7.3: AWS's own words for a missing Role, verbatim
+                "Your request included an invalid SAML response. To logout, click here.",
                 attribute=AWS_ROLE,
+                detail=f"the assertion has no {AWS_ROLE} attribute",
             )
         return None
     roles = _allowed(_parse_roles(roles_raw, rules), rules)
@@ -152,7 +154,8 @@ def _single(values: tuple[str, ...], name: str) -> str:
 
 
 def parse_role_pair(value: str, partition: str | None = None) -> AwsRolePair:
-    """R52: 'role,provider' or 'provider,role', exactly one comma, no whitespace; same partition."""
+    """R52: 'role,provider' or 'provider,role', exactly one comma, no whitespace; same partition; each ARN at
+    most 2048 characters (STS arnType, AWS.md section 3)."""
     parts = value.split(",")
     if len(parts) != 2:
         raise AwsAttributeInvalid(
@@ -166,6 +169,9 @@ def parse_role_pair(value: str, partition: str | None = None) -> AwsRolePair:
         raise AwsAttributeInvalid(
             f"Role value {value[:200]!r} is not a role ARN and a saml-provider ARN", attribute=AWS_ROLE
         )
+    for arn, what in ((role, "role ARN"), (provider, "saml-provider ARN")):
+        if problem := arn_length_problem(arn, what):  # STS arnType, AWS.md section 3
+            raise AwsAttributeInvalid(f"Role value {value[:100]!r}...: {problem}", attribute=AWS_ROLE)
     if role_match["partition"] != provider_match["partition"]:
         raise AwsAttributeInvalid(f"Role value {value[:200]!r} mixes partitions", attribute=AWS_ROLE)
     if partition is not None and role_match["partition"] != partition:

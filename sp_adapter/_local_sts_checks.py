@@ -26,6 +26,9 @@ from dataclasses import field
 from datetime import datetime
 from typing import Any
 
+from saml_core.aws import ARN_MAX_CHARS
+from saml_core.aws import ARN_MIN_CHARS
+
 from ._errors import ValidationError
 from ._local_sts_wire import StsFault
 from ._local_sts_wire import validation_error
@@ -94,8 +97,8 @@ def _duration(raw: str | None) -> int | None:
 
 def parse_assume_params(params: Mapping[str, str]) -> AssumeParams:
     """Rule 1."""
-    role_arn = _length(params, "RoleArn", 20, 2048)
-    principal_arn = _length(params, "PrincipalArn", 20, 2048)
+    role_arn = _length(params, "RoleArn", ARN_MIN_CHARS, ARN_MAX_CHARS)
+    principal_arn = _length(params, "PrincipalArn", ARN_MIN_CHARS, ARN_MAX_CHARS)
     assertion = _length(params, "SAMLAssertion", 4, 100_000)
     duration = _duration(params.get("DurationSeconds"))
     policy = params.get("Policy")

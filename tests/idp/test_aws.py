@@ -12,6 +12,7 @@ from idp import aws_audience
 from idp import aws_recipient
 from saml_core import NS
 from saml_core import parse_xml
+from saml_core.aws import ARN_MAX_CHARS
 from saml_core.constants import AWS_PRINCIPAL_TAG_PREFIX
 from saml_core.constants import AWS_ROLE
 from saml_core.constants import AWS_ROLE_SESSION_NAME
@@ -218,7 +219,7 @@ def test_role_parse_accepts_either_order_and_emits_role_first() -> None:
         ),
         (
             {"principal_tags": {"Team": "a"}, "transitive_tag_keys": ["Team", "Team"]},
-            "TransitiveTagKeys lists a key twice",
+            "TransitiveTagKeys lists a key twice (tag keys are case-insensitive)",
         ),
         ({"roles": []}, "at least one role is required (the Role attribute)"),
         (
@@ -298,3 +299,96 @@ def test_aws_attribute_names_refused_in_extra_attributes(provider: IdentityProvi
     with pytest.raises(IdPError, match="pass AWS attributes through their own parameters"):
         _issue(provider, attributes={AWS_SOURCE_IDENTITY: ["x"]})
     assert "email" in _attributes(_issue(provider, attributes={"email": "a@example.test"}))
+
+
+# ------------------------------------------------------------------- Role ARN length and commas (AWS.md 3)
+
+PROVIDER_ARN = READ_ONLY.provider_arn
+COMMA_MESSAGE = (
+    "contains a comma: IAM allows one in a role name, but the Role attribute value is ROLE_ARN,PROVIDER_ARN"
+)
+
+
+def _role_arn_of_length(length: int) -> str:
+    """A well-formed role ARN of exactly ``length`` characters (a long path, as IAM allows)."""
+    prefix, name = "arn:aws:iam::111111111111:role/", "/ReadOnly"
+    return prefix + "p" * (length - len(prefix) - len(name)) + name
+
+
+def test_role_arn_of_2048_characters_is_issued(provider: IdentityProvider) -> None:
+    role = AwsRole(_role_arn_of_length(ARN_MAX_CHARS), PROVIDER_ARN)
+    assert len(role.role_arn) == ARN_MAX_CHARS == 2048
+    assert _attributes(_issue(provider, roles=[role]))[AWS_ROLE] == [role.value]
+
+
+def test_role_arn_of_2049_characters_is_refused_naming_the_limit(provider: IdentityProvider) -> None:
+    role = AwsRole(_role_arn_of_length(ARN_MAX_CHARS + 1), PROVIDER_ARN)
+    with pytest.raises(AwsAttributeInvalid) as caught:
+        _issue(provider, roles=[role])
+    assert caught.value.code == "aws_attribute_invalid"
+    assert (
+        "the role ARN has 2049 characters; RoleArn and PrincipalArn take 20 to 2048" in caught.value.message
+    )
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        AwsRole("arn:aws:iam::111111111111:role/Ops,Team", PROVIDER_ARN),
+        AwsRole("arn:aws:iam::111111111111:role/a,b/Ops", PROVIDER_ARN),
+        AwsRole(READ_ONLY.role_arn, "arn:aws:iam::111111111111:saml-provider/Demo,IdP"),
+    ],
+)
+def test_comma_in_an_arn_is_refused_at_issue_time(provider: IdentityProvider, role: AwsRole) -> None:
+    # IAM allows ',' in a role name, but the value would be three comma-separated parts: our SP refuses it
+    with pytest.raises(AwsAttributeInvalid) as caught:
+        _issue(provider, roles=[role])
+    assert caught.value.code == "aws_attribute_invalid"
+    assert COMMA_MESSAGE in caught.value.message
+
+
+@pytest.mark.parametrize("name", ["Ops.Team", "Ops_Team", "a+b=c@d-e"])
+def test_role_names_with_the_other_iam_punctuation_are_issued(provider: IdentityProvider, name: str) -> None:
+    role = AwsRole(f"arn:aws:iam::111111111111:role/{name}", PROVIDER_ARN)
+    assert _attributes(_issue(provider, roles=[role]))[AWS_ROLE] == [role.value]
+
+
+def test_role_parse_explains_a_comma_inside_an_arn() -> None:
+    with pytest.raises(AwsAttributeInvalid) as caught:
+        AwsRole.parse(f"arn:aws:iam::111111111111:role/Ops,Team,{PROVIDER_ARN}")
+    assert caught.value.message.startswith("a role is 'ROLE_ARN,PROVIDER_ARN' (two ARNs, one comma)")
+    assert caught.value.message.endswith(
+        "; a role or provider ARN with a comma cannot be sent in a Role attribute, whose value is the two"
+        " ARNs joined by its one comma"
+    )
+    assert AwsRole.parse(f"arn:aws:iam::111111111111:role/Ops.Team,{PROVIDER_ARN}").role_arn.endswith(
+        "Ops.Team"
+    )
+
+
+# ---------------------------------------------------------- TransitiveTagKeys ignore case (AWS.md section 1)
+
+
+@pytest.mark.parametrize("transitive", [["dept"], ["DEPT"], ["Dept"]])
+def test_transitive_key_names_its_tag_in_any_case_and_is_emitted_verbatim(
+    provider: IdentityProvider, transitive: list[str]
+) -> None:
+    attributes = _attributes(_issue(provider, principal_tags={"Dept": "Eng"}, transitive_tag_keys=transitive))
+    assert attributes[AWS_PRINCIPAL_TAG_PREFIX + "Dept"] == ["Eng"]
+    assert attributes[AWS_TRANSITIVE_TAG_KEYS] == transitive
+
+
+@pytest.mark.parametrize(
+    ("transitive", "message"),
+    [
+        (["Dept", "dept"], "TransitiveTagKeys lists a key twice (tag keys are case-insensitive)"),
+        (["dept", "DEPT"], "TransitiveTagKeys lists a key twice (tag keys are case-insensitive)"),
+        (["depts"], "TransitiveTagKeys 'depts' names no PrincipalTag of this assertion"),
+    ],
+)
+def test_transitive_keys_differing_only_in_case_are_one_key(
+    provider: IdentityProvider, transitive: list[str], message: str
+) -> None:
+    with pytest.raises(AwsAttributeInvalid) as caught:
+        _issue(provider, principal_tags={"Dept": "Eng"}, transitive_tag_keys=transitive)
+    assert caught.value.message == message

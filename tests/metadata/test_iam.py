@@ -24,6 +24,7 @@ from metadata._fleet import AccountConfig
 from metadata._sync import KEY_TAG_PREFIX
 from metadata._sync import Desired
 from metadata._sync import PrivateKey
+from metadata._sync import PrivateKeyEntry
 from metadata.cli import main
 from saml_core import KeyPair
 from saml_core import SAMLError
@@ -160,6 +161,132 @@ def test_what_iam_refuses_is_refused_before_any_call(idp_keys: KeyPair, case: st
 def test_iam_accepts_1024_bit_and_the_twin_documents(idp_keys: KeyPair) -> None:
     assert [e.entity_id for e in metadata.check_iam_metadata(_small_key_metadata(1024))] == [ENTITY]
     assert [e.entity_id for e in metadata.check_iam_metadata(_xml(idp_keys))] == [ENTITY]
+
+
+# ------------------------------------------------- IAM quotas per SAML provider: 10 keys, 50 tags (AWS.md 4)
+
+
+@pytest.fixture(scope="module")
+def eleven_keys() -> list[KeyPair]:
+    return [KeyPair.generate("ec-p256") for _ in range(11)]
+
+
+def _two_entities(first: list[KeyPair], second: list[KeyPair]) -> bytes:
+    """One document with two IdP entities (as IAM allows up to 10), each publishing its own certificates."""
+    entities = []
+    for number, keys in enumerate((first, second)):
+        xml = metadata.build_idp_metadata(
+            entity_id=f"https://idp{number}.example.test/",
+            sso_url=f"https://idp{number}.example.test/sso",
+            signing_certs=keys,
+        )
+        entity = metadata.parse(xml)
+        assert isinstance(entity, metadata.EntityDescriptor)
+        entities.append(entity)
+    return metadata.render(metadata.EntitiesDescriptor(entities=tuple(entities)))
+
+
+def test_iam_accepts_10_distinct_signing_keys_per_document(eleven_keys: list[KeyPair]) -> None:
+    assert [e.entity_id for e in metadata.check_iam_metadata(_xml(*eleven_keys[:10]))] == [ENTITY]
+    # per provider document: 6 + 6 certificates with 2 shared are 10 distinct keys
+    shared = _two_entities(eleven_keys[:6], eleven_keys[4:10])
+    assert len(metadata.check_iam_metadata(shared)) == 2
+    assert metadata.plan_provider(Desired(name=NAME, document=shared), None).action == "create"
+
+
+@pytest.mark.parametrize("case", ["one-entity", "across-entities"])
+def test_more_than_10_signing_keys_are_refused_before_any_call(eleven_keys: list[KeyPair], case: str) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"  # any call would fail with aws_call_failed
+    document = {
+        "one-entity": _xml(*eleven_keys),
+        "across-entities": _two_entities(eleven_keys[:6], eleven_keys[5:]),  # each entity alone has 6
+    }[case]
+    with pytest.raises(metadata.MetadataError) as caught:
+        iam.plan_aws_sync(_client(dead), Desired(name=NAME, document=document))
+    assert caught.value.code == "iam_would_refuse"
+    assert caught.value.message == (
+        "the document has 11 distinct signing certificates across its IdP entities;"
+        " IAM holds at most 10 keys per SAML provider"
+    )
+
+
+def _tags(count: int) -> dict[str, str]:
+    return {f"Tag{number}": "v" for number in range(count)}
+
+
+@pytest.fixture(scope="module")
+def two_private_keys() -> tuple[PrivateKey, PrivateKey]:
+    return (
+        PrivateKey.from_keypair(KeyPair.generate("ec-p256")),
+        PrivateKey.from_keypair(KeyPair.generate("ec-p256")),
+    )
+
+
+@pytest.mark.parametrize(("tags", "keys"), [(50, 0), (49, 1), (48, 2)])
+def test_50_tags_with_the_syncs_own_key_tags_are_accepted(
+    idp_keys: KeyPair, two_private_keys: tuple[PrivateKey, PrivateKey], tags: int, keys: int
+) -> None:
+    desired = Desired(
+        name=NAME, document=_xml(idp_keys), tags=_tags(tags), private_keys=two_private_keys[:keys]
+    )
+    plan = metadata.plan_provider(desired, None)
+    assert plan.action == "create" and len(plan.steps[0]["tags"]) == tags
+    added = [s["sha256"] for s in plan.steps[1:]]
+    assert [plan.steps[0]["add_private_key"], *added][:keys] == [k.sha256 for k in two_private_keys[:keys]]
+
+
+@pytest.mark.parametrize(("tags", "keys"), [(51, 0), (50, 1), (49, 2)])
+def test_more_than_50_tags_with_the_syncs_own_are_refused_before_any_call(
+    idp_keys: KeyPair, two_private_keys: tuple[PrivateKey, PrivateKey], tags: int, keys: int
+) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"  # any call would fail with aws_call_failed
+    desired = Desired(
+        name=NAME, document=_xml(idp_keys), tags=_tags(tags), private_keys=two_private_keys[:keys]
+    )
+    with pytest.raises(metadata.MetadataError) as caught:
+        iam.plan_aws_sync(_client(dead), desired)
+    assert caught.value.code == "iam_would_refuse"
+    assert caught.value.message == (
+        f"{NAME}: {tags} tags plus {keys} the sync adds (one per private key) make 51;"
+        " IAM allows at most 50 tags per SAML provider"
+    )
+
+
+@pytest.mark.parametrize(("held_tags", "refused"), [(49, False), (50, True)])
+def test_a_key_tag_that_would_pass_50_on_an_existing_provider_is_refused_before_any_change(
+    idp_keys: KeyPair, two_private_keys: tuple[PrivateKey, PrivateKey], held_tags: int, refused: bool
+) -> None:
+    xml = _xml(idp_keys)
+    state = metadata.ProviderState(arn=ARN, document=xml.decode(), tags=_tags(held_tags))
+    desired = Desired(name=NAME, document=xml, private_keys=two_private_keys[:1])
+    if not refused:
+        assert [s["op"] for s in metadata.plan_provider(desired, state).steps] == ["add_private_key"]
+        return
+    with pytest.raises(metadata.MetadataError) as caught:
+        metadata.plan_provider(desired, state)
+    assert caught.value.code == "iam_would_refuse"
+    assert caught.value.message == (
+        f"{NAME}: the provider holds 50 tags; the sync's tag for a new private key would pass IAM's 50 tags"
+        " per SAML provider; remove a tag first"
+    )
+
+
+def test_removing_a_tagged_key_first_makes_room_for_the_new_keys_tag(
+    idp_keys: KeyPair, two_private_keys: tuple[PrivateKey, PrivateKey]
+) -> None:
+    old, new = two_private_keys
+    xml = _xml(idp_keys)
+    held = (
+        PrivateKeyEntry(key_id="A" * 22, timestamp=T0, sha256=old.sha256),
+        PrivateKeyEntry(key_id="B" * 22, timestamp=T1),
+    )
+    tags = {**_tags(49), KEY_TAG_PREFIX + "A" * 22: old.sha256}  # 50: ours for the oldest key, 49 foreign
+    state = metadata.ProviderState(arn=ARN, document=xml.decode(), private_keys=held, tags=tags)
+    plan = metadata.plan_provider(Desired(name=NAME, document=xml, private_keys=(new,)), state)
+    assert [(s["op"], s.get("key_id")) for s in plan.steps] == [
+        ("remove_private_key", "A" * 22),
+        ("add_private_key", None),
+    ]
 
 
 def test_provider_name_is_checked(idp_keys: KeyPair) -> None:

@@ -9,6 +9,7 @@ import pytest
 from lxml import etree
 
 from saml_core import NS
+from saml_core.aws import ARN_MAX_CHARS
 from saml_core.constants import AWS_PRINCIPAL_TAG_PREFIX
 from saml_core.constants import AWS_ROLE
 from saml_core.constants import AWS_ROLE_SESSION_NAME
@@ -86,6 +87,50 @@ def test_r52_malformed_role_values_are_refused(value: str) -> None:
         parse_role_pair(value)
 
 
+def _role_arn_of_length(length: int) -> str:
+    """A well-formed role ARN of exactly ``length`` characters (a long path, as IAM allows)."""
+    prefix, name = "arn:aws:iam::111111111111:role/", "/ReadOnly"
+    return prefix + "p" * (length - len(prefix) - len(name)) + name
+
+
+@pytest.mark.parametrize("provider_first", [False, True])
+def test_r52_role_arn_of_2048_characters_is_accepted(provider_first: bool) -> None:
+    role = _role_arn_of_length(ARN_MAX_CHARS)
+    value = f"{fx.PROVIDER},{role}" if provider_first else f"{role},{fx.PROVIDER}"
+    assert len(role) == ARN_MAX_CHARS == 2048
+    assert parse_role_pair(value, "aws").role_arn == role
+    result = check_aws_attributes(attrs(role=[value]), AWS_RULES)
+    assert result is not None and result.roles[0].role_arn == role
+
+
+@pytest.mark.parametrize("provider_first", [False, True])
+def test_r52_role_arn_over_2048_characters_is_refused(provider_first: bool) -> None:
+    # AWS.md section 3: RoleArn (STS arnType) is 20-2048 characters
+    role = _role_arn_of_length(ARN_MAX_CHARS + 1)
+    value = f"{fx.PROVIDER},{role}" if provider_first else f"{role},{fx.PROVIDER}"
+    with pytest.raises(AwsAttributeInvalid) as info:
+        parse_role_pair(value, "aws")
+    assert info.value.code == "aws_attribute_invalid"
+    assert "the role ARN has 2049 characters; RoleArn and PrincipalArn take 20 to 2048" in str(info.value)
+    assert "2049 characters" in str(invalid(attrs(role=[value])))
+
+
+def test_r52_provider_arn_over_2048_characters_is_refused() -> None:
+    # the partition pattern is open-ended, so a PrincipalArn can pass 2048 characters too
+    def pair(length: int) -> str:
+        partition = "aws-" + "x" * (length - len("arn:aws-:iam::111111111111:saml-provider/IdP"))
+        role = f"arn:{partition}:iam::111111111111:role/ReadOnly"
+        return f"{role},arn:{partition}:iam::111111111111:saml-provider/IdP"
+
+    at_limit = parse_role_pair(pair(ARN_MAX_CHARS))
+    assert len(at_limit.principal_arn) == ARN_MAX_CHARS
+    with pytest.raises(AwsAttributeInvalid) as info:
+        parse_role_pair(pair(ARN_MAX_CHARS + 1))
+    assert "the saml-provider ARN has 2049 characters; RoleArn and PrincipalArn take 20 to 2048" in str(
+        info.value
+    )
+
+
 def test_r52_role_must_be_in_the_policy_partition() -> None:
     assert parse_role_pair(f"{GOV_ROLE},{GOV_PROVIDER}", "aws-us-gov").role_arn == GOV_ROLE
     with pytest.raises(AwsAttributeInvalid):
@@ -107,7 +152,7 @@ def test_r52_duplicate_pairs_are_collapsed_in_order() -> None:
 
 
 def test_r52_role_is_required_under_aws_and_optional_otherwise() -> None:
-    assert "Role" in str(invalid(attrs(role=["<drop>"])))
+    assert "Role attribute" in invalid(attrs(role=["<drop>"])).detail
     generic = AwsRules(partition=None, require_session_name=False)
     assert check_aws_attributes(attrs(role=["<drop>"]), generic) is None
 
@@ -205,6 +250,27 @@ def test_r56_principal_tags_and_transitive_keys() -> None:
 )
 def test_r56_invalid_tags_are_refused(values: dict[str, list[str]]) -> None:
     invalid(attrs(**values))
+
+
+@pytest.mark.parametrize("transitive", ["dept", "DEPT", "Dept"])
+def test_r56_transitive_key_names_its_tag_in_any_case_and_is_kept_verbatim(transitive: str) -> None:
+    # AWS.md section 1: tag keys are case-insensitive with case preserved (the IdP agrees: tests/idp)
+    result = check_aws_attributes(attrs(tag_Dept=["Eng"], transitive=[transitive]), AWS_RULES)
+    assert result is not None
+    assert dict(result.principal_tags) == {"Dept": "Eng"}
+    assert result.transitive_tag_keys == (transitive,)
+
+
+@pytest.mark.parametrize(
+    ("transitive", "message"),
+    [
+        (["Dept", "dept"], "TransitiveTagKeys repeats 'dept'"),
+        (["dept", "DEPT"], "TransitiveTagKeys repeats 'DEPT'"),
+        (["depts"], "TransitiveTagKeys names 'depts', which is not a PrincipalTag of this assertion"),
+    ],
+)
+def test_r56_transitive_keys_differing_only_in_case_are_one_key(transitive: list[str], message: str) -> None:
+    assert str(invalid(attrs(tag_Dept=["Eng"], transitive=transitive))) == message
 
 
 def test_r56_empty_tag_value_is_accepted() -> None:
@@ -334,6 +400,10 @@ def test_missing_role_under_aws_policy_is_refused() -> None:
     xml = fx.f0("RA", roles=())
     assert code(xml) == "aws_attribute_invalid"
     assert validate(xml, policy=fx.generic_policy()).aws is None
+    # AWS.md 7.2/7.3: AWS's own message for a missing Role, verbatim; what is missing goes to the detail
+    error = invalid(attrs(role=["<drop>"]))
+    assert error.message == "Your request included an invalid SAML response. To logout, click here."
+    assert error.detail == f"the assertion has no {AWS_ROLE} attribute"
 
 
 def test_missing_session_name_is_refused_only_under_aws() -> None:
