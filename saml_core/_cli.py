@@ -87,37 +87,31 @@ def _usage_errors(ctx: click.Context) -> Iterator[None]:
         fail(error, json_mode=True if ctx.meta.get(_JSON_REQUESTED) else None)
 
 
-class OneLineErrorsCommand(click.Command):
-    """A command whose usage errors follow the error contract (see ``OneLineErrorsGroup``)."""
+class _OneLineErrors:
+    """The usage-error handling shared by ``OneLineErrorsCommand`` and ``OneLineErrorsGroup``."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if "--json" in args:
             ctx.meta[_JSON_REQUESTED] = True
         with _usage_errors(ctx):
-            return super().parse_args(ctx, args)
+            return super().parse_args(ctx, args)  # type: ignore[misc, no-any-return]
 
     def invoke(self, ctx: click.Context) -> Any:
         with _usage_errors(ctx):
-            return super().invoke(ctx)
+            return super().invoke(ctx)  # type: ignore[misc]
 
 
-class OneLineErrorsGroup(click.Group):
+class OneLineErrorsCommand(_OneLineErrors, click.Command):
+    """A command whose usage errors follow the error contract (see ``OneLineErrorsGroup``)."""
+
+
+class OneLineErrorsGroup(_OneLineErrors, click.Group):
     """The root group of each console script: every usage error below it, whether click's parser finds it
     (unknown option, missing argument, bad choice, unknown command) or a command raises ``click.UsageError``,
     becomes one line on stderr (JSON with ``--json`` anywhere on the command line, or when stderr is not a
     terminal) and exit code 2."""
 
     command_class = OneLineErrorsCommand
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if "--json" in args:
-            ctx.meta[_JSON_REQUESTED] = True
-        with _usage_errors(ctx):
-            return super().parse_args(ctx, args)
-
-    def invoke(self, ctx: click.Context) -> Any:
-        with _usage_errors(ctx):
-            return super().invoke(ctx)
 
 
 # ------------------------------------------------------------------------------------------------ --now
