@@ -38,6 +38,8 @@ class Canary:
     _inotify: int
     _server: socket.socket
     connections: list[bytes] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    """Python-level DNS lookups and connections elsewhere, refused by the guard."""
     _stop: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -62,6 +64,17 @@ class Canary:
                 count += bool(mask & (_IN_OPEN | _IN_ACCESS))
                 offset += 16 + length
         return count
+
+    def _drain(self) -> None:
+        """Record every connection still in the listen backlog (opened, perhaps closed, never accepted)."""
+        self._server.setblocking(False)
+        while True:
+            try:
+                conn, _ = self._server.accept()
+            except (BlockingIOError, OSError):
+                return
+            with conn:
+                self.connections.append(b"(connected, never served)")
 
     def _serve(self) -> None:
         self._server.settimeout(0.05)
@@ -103,20 +116,31 @@ def canary(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Canary]:
     )
     thread = threading.Thread(target=found._serve, daemon=True)
     thread.start()
-    attempts: list[str] = []
+    attempts = found.refused
+    canary_address = server.getsockname()
+    real_connect = socket.socket.connect
 
     def refuse(*args: object, **kwargs: object) -> None:
         attempts.append(repr(args)[:200])
         raise OSError("DNS lookup during an attack test")
 
+    def guarded_connect(sock: socket.socket, address: object) -> None:
+        # Python-level connections anywhere but the canary (e.g. a literal 169.254.169.254) are refused too
+        if address != canary_address:
+            attempts.append(f"connect {address!r}"[:200])
+            raise OSError("network access during an attack test")
+        real_connect(sock, address)  # type: ignore[arg-type]
+
     monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
     try:
         yield found
-        touched = found.touched()
     finally:
         found._stop.set()
         thread.join(2)
+        found._drain()  # connections still waiting to be accepted count too
         server.close()
+        touched = found.touched()
         os.close(found._inotify)
     assert touched == [], f"the canary was touched: {touched}"
-    assert attempts == [], f"something resolved a host name: {attempts}"
+    assert attempts == [], f"something tried the network: {attempts}"

@@ -34,3 +34,28 @@ def test_libxml2_resolving_an_external_entity_is_seen(canary: Canary) -> None:
     assert etree.fromstring(document, unsafe).text == "canary-secret\n"  # noqa: S320 - the point of the test
     touched = canary.touched()
     assert touched and set(touched) == {"file opened"}
+
+
+def test_a_connection_never_served_is_seen_at_teardown(canary: Canary) -> None:
+    # a client that connects and leaves at once may never be accepted by the serving thread; the fixture
+    # drains the listen backlog at teardown, so it still counts (checked here through the same drain)
+    canary._stop.set()
+    host, port = canary.url.removeprefix("http://").split("/")[0].split(":")
+    for _ in range(3):
+        with socket.socket() as client:
+            client.connect((host, int(port)))
+    canary._drain()
+    touched = canary.touched()
+    assert len(touched) >= 1 and all(item.startswith("connection:") for item in touched)
+
+
+def test_a_python_connection_elsewhere_is_refused(canary: Canary) -> None:
+    with socket.socket() as client:
+        try:
+            client.connect(("127.0.0.1", 9))
+        except OSError as error:
+            assert "network access during an attack test" in str(error)
+        else:
+            raise AssertionError("the guard let a connection through")
+    assert canary.refused == ["connect ('127.0.0.1', 9)"]  # recorded: the teardown would fail the test
+    canary.refused.clear()  # (this attempt was deliberate)
