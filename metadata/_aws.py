@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from saml_core.aws import AWS_PARTITIONS
 from saml_core.aws import IAM_METADATA_MAX_CHARS
 from saml_core.aws import signin_recipient
+from saml_core.aws import valid_provider_uuid
 from saml_core.constants import AWS_ROLE
 from saml_core.constants import AWS_ROLE_SESSION_NAME
 from saml_core.constants import AWS_SESSION_DURATION
@@ -32,7 +33,6 @@ from ._parse import parse_entities
 
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 _REGION = re.compile(r"[a-z]{2,5}(-[a-z]+)+-\d{1,2}", re.ASCII)
-_UUID = re.compile(r"[A-Z0-9]{22,64}", re.ASCII)
 _PROVIDER_NAME = re.compile(r"[A-Za-z0-9._-]{1,128}", re.ASCII)
 _PROVIDER_ARN = re.compile(
     r"arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::(?P<account>\d{12}):saml-provider/(?P<name>[A-Za-z0-9._-]{1,128})",
@@ -81,7 +81,7 @@ def check_region(region: str) -> str:
 
 def check_provider_uuid(uuid: str) -> str:
     """AWS.md 2.1 / section 4: SAMLProviderUUID, 22-64 characters of [A-Z0-9]."""
-    if not _UUID.fullmatch(uuid):
+    if not valid_provider_uuid(uuid):
         raise ConfigError("a SAML provider ID is 22 to 64 characters of A-Z and 0-9")
     return uuid
 

@@ -163,6 +163,11 @@ _REGION_SHAPE = re.compile(r"[a-z]{2,5}(?:-[a-z]+)+-[0-9]{1,2}", re.ASCII)
 _PROVIDER_UUID = re.compile(r"[A-Z0-9]{22,64}", re.ASCII)
 
 
+def valid_provider_uuid(value: str) -> bool:
+    """A SAML provider's IdP-ID (``GetSAMLProvider.SAMLProviderUUID``): 22-64 characters of A-Z and 0-9."""
+    return _PROVIDER_UUID.fullmatch(value) is not None
+
+
 def check_region(partition: str, region: str) -> str:
     """``region`` when it is a region of ``partition`` (its listed regions where AWS.md lists them, else its
     botocore regex); ValueError otherwise. Every package checks a region it puts into a URL here."""
@@ -181,8 +186,9 @@ def signin_recipient(
     """The Recipient and Destination AWS expects for sign-in (AWS.md 2.1): the one rule the IdP emits, the
     metadata tooling publishes and trust policies list. ValueError for a region or ID AWS would not have.
 
-    * No region, the partition's default region for ``aws``, or a partition without regional sign-in:
-      ``https://{signin_host}/saml``; otherwise ``https://{region}.{signin_host}/saml``.
+    * No region, the partition's default region (us-east-1, cn-northwest-1: the documented region-less
+      host), or a partition without regional sign-in: ``https://{signin_host}/saml``; otherwise
+      ``https://{region}.{signin_host}/saml`` (for aws-cn inferred, unconfirmed in AWS.md).
     * With ``provider_uuid`` (encryption required): ``https://{region}.{signin_host}/saml/acs/{IdP-ID}``,
       the region defaulting to the partition's default (AWS.md gives this form for any region, us-east-1
       included); the region-less host where the partition has no regional sign-in.
@@ -193,12 +199,12 @@ def signin_recipient(
     if region is not None:
         check_region(partition, region)
     if provider_uuid is not None:
-        if not _PROVIDER_UUID.fullmatch(provider_uuid):
+        if not valid_provider_uuid(provider_uuid):
             raise ValueError("a SAML provider ID (IdP-ID) is 22 to 64 characters of A-Z and 0-9")
         if not fact.regional_signin:
             return f"https://{fact.signin_host}/saml/acs/{provider_uuid}"
         return f"https://{region or fact.default_region}.{fact.signin_host}/saml/acs/{provider_uuid}"
-    if region is None or not fact.regional_signin or (partition == "aws" and region == fact.default_region):
+    if region is None or not fact.regional_signin or region == fact.default_region:
         return f"https://{fact.signin_host}/saml"
     return f"https://{region}.{fact.signin_host}/saml"
 

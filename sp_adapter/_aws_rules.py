@@ -20,6 +20,7 @@ from types import MappingProxyType
 from saml_core.aws import AWS_PARTITIONS
 from saml_core.aws import arn_length_problem
 from saml_core.aws import signin_recipient
+from saml_core.aws import valid_provider_uuid as valid_provider_uuid
 from saml_core.constants import AWS_PRINCIPAL_TAG_PREFIX
 from saml_core.constants import AWS_ROLE
 from saml_core.constants import AWS_ROLE_SESSION_NAME
@@ -65,8 +66,6 @@ PARTITIONS: Mapping[str, AwsPartition] = MappingProxyType(
     }
 )
 
-_PROVIDER_UUID = re.compile(r"[A-Z0-9]{22,64}", re.ASCII)
-
 
 def aws_recipients(
     partition: AwsPartition, regions: Sequence[str], provider_uuid: str | None, encryption_required: bool
@@ -86,10 +85,6 @@ def aws_recipients(
     # the /acs/ form is regional for every region, us-east-1 included (AWS.md 2.1): the one our IdP emits
     acs = tuple(dict.fromkeys(signin_recipient(partition.name, region, provider_uuid) for region in regions))
     return acs if encryption_required else plain + acs
-
-
-def valid_provider_uuid(value: str) -> bool:
-    return _PROVIDER_UUID.fullmatch(value) is not None
 
 
 # ---------------------------------------------------------------------------------------- attribute rules
@@ -126,10 +121,10 @@ def check_aws_attributes(attributes: Mapping[str, tuple[str, ...]], rules: AwsRu
     roles_raw = attributes.get(AWS_ROLE)
     if roles_raw is None:
         if rules.require_session_name:
-            raise AwsAttributeInvalid(  # AWS.md 7.2/7.3: AWS's own words for a missing Role, verbatim
-                "Your request included an invalid SAML response. To logout, click here.",
+            raise AwsAttributeInvalid(  # AWS.md 7.2/7.3: AWS's own words for a missing Role, then the cause
+                "Your request included an invalid SAML response. To logout, click here."
+                f" (The assertion has no {AWS_ROLE} attribute.)",
                 attribute=AWS_ROLE,
-                detail=f"the assertion has no {AWS_ROLE} attribute",
             )
         return None
     roles = _allowed(_parse_roles(roles_raw, rules), rules)

@@ -271,8 +271,8 @@ class AwsAttributeInvalid(ValidationError):
 
     code = "aws_attribute_invalid"
 
-    def __init__(self, message: str, *, attribute: str, detail: str | None = None) -> None:
-        super().__init__(message, detail=detail)
+    def __init__(self, message: str, *, attribute: str) -> None:
+        super().__init__(message)
         self.attribute = attribute
 
 

@@ -61,6 +61,8 @@ def _issue(provider: IdentityProvider, **overrides: object) -> bytes:
         ("aws", "us-east-1", UUID, f"https://us-east-1.signin.aws.amazon.com/saml/acs/{UUID}"),
         ("aws-cn", None, None, "https://signin.amazonaws.cn/saml"),
         ("aws-cn", "cn-north-1", None, "https://cn-north-1.signin.amazonaws.cn/saml"),
+        # the default region keeps the documented region-less host, as us-east-1 does for aws
+        ("aws-cn", "cn-northwest-1", None, "https://signin.amazonaws.cn/saml"),
         ("aws-us-gov", None, None, "https://signin.amazonaws-us-gov.com/saml"),
         # AWS.md 2.1: aws-us-gov regional forms are unconfirmed, so a region still gets the documented host
         ("aws-us-gov", "us-gov-east-1", None, "https://signin.amazonaws-us-gov.com/saml"),

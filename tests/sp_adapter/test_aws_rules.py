@@ -152,7 +152,7 @@ def test_r52_duplicate_pairs_are_collapsed_in_order() -> None:
 
 
 def test_r52_role_is_required_under_aws_and_optional_otherwise() -> None:
-    assert "Role attribute" in invalid(attrs(role=["<drop>"])).detail
+    assert "Role attribute" in str(invalid(attrs(role=["<drop>"])))
     generic = AwsRules(partition=None, require_session_name=False)
     assert check_aws_attributes(attrs(role=["<drop>"]), generic) is None
 
@@ -400,10 +400,10 @@ def test_missing_role_under_aws_policy_is_refused() -> None:
     xml = fx.f0("RA", roles=())
     assert code(xml) == "aws_attribute_invalid"
     assert validate(xml, policy=fx.generic_policy()).aws is None
-    # AWS.md 7.2/7.3: AWS's own message for a missing Role, verbatim; what is missing goes to the detail
+    # AWS.md 7.2/7.3: AWS's own message for a missing Role, verbatim, then the cause for the operator
     error = invalid(attrs(role=["<drop>"]))
-    assert error.message == "Your request included an invalid SAML response. To logout, click here."
-    assert error.detail == f"the assertion has no {AWS_ROLE} attribute"
+    assert error.message.startswith("Your request included an invalid SAML response. To logout, click here.")
+    assert error.message.endswith(f"(The assertion has no {AWS_ROLE} attribute.)")
 
 
 def test_missing_session_name_is_refused_only_under_aws() -> None:
