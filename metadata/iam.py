@@ -24,7 +24,8 @@ import botocore.exceptions
 from botocore.config import Config
 
 from saml_core import SAMLError
-from saml_core._url import check_url
+from saml_core._aws_clients import checked_endpoint
+from saml_core._aws_clients import regional_sts_session
 from saml_core.errors import ConfigError
 
 from ._errors import AWSCallFailed
@@ -104,13 +105,13 @@ def session_for(account: AccountConfig, *, base: boto3.Session | None = None) ->
     """A session for one account: its profile, or the base session's credentials assuming ``role_arn``."""
     with aws_errors(f"account {account.name}"):
         session = (
-            boto3.Session(profile_name=account.profile, region_name=account.region)
+            regional_sts_session(profile=account.profile, region=account.region)
             if account.profile
-            else (base or boto3.Session(region_name=account.region))
+            else (base or regional_sts_session(region=account.region))
         )
         if account.role_arn is None:
             return session
-        with checked_endpoint(account.endpoint_url):
+        with checked_endpoint(account.endpoint_url, "endpoint URL"):
             sts = session.client(
                 "sts", region_name=account.region, endpoint_url=account.endpoint_url, config=CLIENT_CONFIG
             )
@@ -131,24 +132,10 @@ def session_for(account: AccountConfig, *, base: boto3.Session | None = None) ->
 def iam_client(
     session: boto3.Session | None = None, *, region: str | None = None, endpoint_url: str | None = None
 ) -> Client:
-    with aws_errors("IAM client"), checked_endpoint(endpoint_url):
+    with aws_errors("IAM client"), checked_endpoint(endpoint_url, "endpoint URL"):
         return (session or boto3.Session()).client(
             "iam", region_name=region or "us-east-1", endpoint_url=endpoint_url, config=CLIENT_CONFIG
         )
-
-
-@contextmanager
-def checked_endpoint(endpoint_url: str | None) -> Iterator[None]:
-    """An ``endpoint_url`` must be an http(s) URL (``check_url``), and one botocore accepts: a client made in
-    the block that refuses it (a bare ValueError, e.g. a host name with ``_``) is ConfigError (exit 2)."""
-    if endpoint_url is not None:
-        check_url(endpoint_url, what="endpoint URL")
-    try:
-        yield
-    except ValueError as exc:
-        if isinstance(exc, SAMLError | botocore.exceptions.BotoCoreError):
-            raise  # ours, or botocore's own (an invalid region...): aws_errors translates it
-        raise ConfigError(f"endpoint URL {str(endpoint_url)[:200]!r} is not usable: {exc}") from None
 
 
 # -------------------------------------------------------------------------------------------- SAML providers

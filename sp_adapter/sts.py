@@ -29,12 +29,12 @@ from urllib.parse import unquote
 
 import boto3
 import botocore.exceptions
-import botocore.session
 from botocore import UNSIGNED
 from botocore.config import Config
 
 from saml_core import SAMLError
-from saml_core._url import check_url
+from saml_core._aws_clients import checked_endpoint
+from saml_core._aws_clients import regional_sts_session
 from saml_core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -49,14 +49,8 @@ _SESSION_LOCK = threading.Lock()
 @cache
 def _session() -> boto3.session.Session:
     """One boto3 session per process (loading the service models once); clients are made under a lock.
-
-    STS is always regional (AWS.md section 8): a user's ``sts_regional_endpoints = legacy`` (environment or
-    ~/.aws/config) would send every region's call to the global endpoint, whose tokens are valid only in
-    the regions enabled by default. FIPS and dual-stack settings still apply.
-    """
-    core = botocore.session.get_session()
-    core.set_config_variable("sts_regional_endpoints", "regional")
-    return boto3.session.Session(botocore_session=core)
+    STS is always called on its regional endpoint (``regional_sts_session``, AWS.md section 8)."""
+    return regional_sts_session()
 
 
 class StsError(SAMLError):
@@ -157,28 +151,8 @@ def sts_client(*, region: str, endpoint_url: str | None = None) -> STSClient:
         read_timeout=READ_TIMEOUT,
         user_agent_extra="saml-aws-toolkit",
     )
-    _check_endpoint_url(endpoint_url, "the STS endpoint URL")
-    with map_aws_errors("STS"), _SESSION_LOCK, _invalid_endpoint(endpoint_url, "the STS endpoint URL"):
+    with map_aws_errors("STS"), _SESSION_LOCK, checked_endpoint(endpoint_url, "the STS endpoint URL"):
         return _session().client("sts", region_name=region, endpoint_url=endpoint_url, config=config)
-
-
-def _check_endpoint_url(endpoint_url: str | None, what: str) -> None:
-    """An endpoint override must be an http(s) URL (``check_url``): ConfigError otherwise."""
-    if endpoint_url is not None:
-        check_url(endpoint_url, what=what)
-
-
-@contextmanager
-def _invalid_endpoint(endpoint_url: str | None, what: str) -> Iterator[None]:
-    """botocore's own endpoint check (a host name it cannot use) raises a bare ValueError: ConfigError."""
-    try:
-        yield
-    except ValueError as error:
-        if isinstance(error, SAMLError | botocore.exceptions.BotoCoreError):
-            raise  # ours, or botocore's own (an invalid region...): map_aws_errors translates it
-        raise ConfigError(
-            f"{what} {str(endpoint_url)[:200]!r} is not usable: {_one_line(str(error))}"
-        ) from None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -275,8 +249,7 @@ def iam_client(*, endpoint_url: str, region: str = "us-east-1") -> IAMClient:
     config = Config(
         connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT, retries={"total_max_attempts": 2}
     )
-    _check_endpoint_url(endpoint_url, "the IAM endpoint URL")
-    with map_aws_errors("IAM"), _invalid_endpoint(endpoint_url, "the IAM endpoint URL"):
+    with map_aws_errors("IAM"), checked_endpoint(endpoint_url, "the IAM endpoint URL"):
         return session.client(
             "iam",
             region_name=region,
