@@ -7,13 +7,14 @@ express exactly; cases with other options stay API-only.
   (click's runner): exit 1 and the same ``error`` code on stderr, or exit 0 and the same NameID.
 * Broker: one app per test process, its replay cache emptied and its cookies dropped before each case (it
   must not see the API's run or another case), clock pinned at NOW, the browser session holding request
-  ``_REQ`` (as after ``GET /login``); ``POST /acs`` as JSON: the same code
-  with a 4xx, or 200 and the same NameID. The broker takes only base64 (HTTP-POST), so raw XML is encoded.
-  Documented differences, each allowed only where it applies: a response with no InResponseTo is
-  unsolicited there (accepted under Policy.aws()); the broker always has a replay cache, so OneTimeUse is
-  honoured instead of condition_unsupported; a Response naming a request the session did not issue is
-  refused as in_response_to_mismatch before validation; a body over 512 KiB is refused before parsing (413
-  too_large).
+  ``_REQ`` (as after ``GET /login``); ``POST /acs`` as JSON: the same code with a 4xx, or 200 and the same
+  NameID. The broker takes only base64 (HTTP-POST), so raw XML is encoded.
+
+Where the broker differs by design, each allowed only where it applies: a response with no InResponseTo at
+all is unsolicited there (accepted under Policy.aws(), never as EVIL); the broker always has a replay cache,
+so OneTimeUse is honoured instead of condition_unsupported; a Response naming a request the session did not
+issue is refused as in_response_to_mismatch before validation; a body over 512 KiB is refused before
+parsing (413 too_large).
 
 ``SAML_ATTACK_MIRRORS=0`` turns the mirrors off (API only) for quick local runs; CI runs them.
 """
@@ -71,7 +72,7 @@ def check(data: bytes | str, code: str | None, *, name_id: str = fx.NAME_ID) -> 
 
 @contextmanager
 def paused() -> Iterator[None]:
-    """No mirrors inside (for the cost budgets of F6/F12, which measure the API alone)."""
+    """No mirrors inside (for the time and memory budgets of F6, F12 and G1, which measure the API alone)."""
     _paused.value = True
     try:
         yield
