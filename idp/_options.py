@@ -15,8 +15,8 @@ from saml_core import TrustedKey
 from saml_core import ensure_aware
 from saml_core import format_instant
 from saml_core import utcnow
-from saml_core._time import EARLIEST_NOW
-from saml_core._time import LATEST_NOW
+from saml_core._time import in_now_range
+from saml_core._time import now_range_text
 from saml_core._xml import NOT_XML_CHAR
 from saml_core.constants import SignatureMethod
 
@@ -70,11 +70,8 @@ def resolve_now(now: datetime | None) -> datetime:
         moment = ensure_aware(now)
     except ValueError:
         raise IdPError("now must be a timezone-aware datetime") from None
-    if not EARLIEST_NOW <= moment <= LATEST_NOW:
-        raise IdPError(
-            f"now must be from {format_instant(EARLIEST_NOW)} to {format_instant(LATEST_NOW)}, "
-            f"got {format_instant(moment)}"
-        )
+    if not in_now_range(moment):
+        raise IdPError(f"now must be {now_range_text()}, got {format_instant(moment)}")
     return moment
 
 

@@ -22,9 +22,8 @@ from typing import NoReturn
 
 import click
 
-from ._time import EARLIEST_NOW
-from ._time import LATEST_NOW
-from ._time import format_instant
+from ._time import in_now_range
+from ._time import now_range_text
 from ._time import parse_instant
 from .errors import ConfigError
 from .errors import KeyLoadError
@@ -124,10 +123,10 @@ def parse_now(text: str, flag: str = "--now") -> datetime:
         moment = parse_instant(text)
     except SAMLError:
         moment = None
-    if moment is None or not EARLIEST_NOW <= moment <= LATEST_NOW:
+    if moment is None or not in_now_range(moment):
         raise ConfigError(
-            f"{flag} must be an ISO 8601 instant with a zone, like 2026-01-01T12:00:00Z, from "
-            f"{format_instant(EARLIEST_NOW)} to {format_instant(LATEST_NOW)}; got {text[:64]!r}"
+            f"{flag} must be an ISO 8601 instant with a zone, like 2026-01-01T12:00:00Z, "
+            f"{now_range_text()}; got {text[:64]!r}"
         )
     return moment
 

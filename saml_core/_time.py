@@ -93,3 +93,13 @@ def ensure_aware(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("naive datetime: pass an aware UTC instant")
     return moment.astimezone(UTC)
+
+
+def in_now_range(moment: datetime) -> bool:
+    """Whether a given "now" lies from EARLIEST_NOW to LATEST_NOW (see there)."""
+    return EARLIEST_NOW <= moment <= LATEST_NOW
+
+
+def now_range_text() -> str:
+    """The accepted range of a given "now", for error messages."""
+    return f"from {format_instant(EARLIEST_NOW)} to {format_instant(LATEST_NOW)}"

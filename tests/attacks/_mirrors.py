@@ -80,26 +80,18 @@ def paused() -> Iterator[None]:
         _paused.value = False
 
 
+def validate_args(idp_cert: str, decrypt_key: str | None = None) -> list[str]:
+    """The F0 options as ``saml-sp validate`` flags (the INPUT argument left to the caller)."""
+    args = ["validate", "--idp-cert", idp_cert, "--issuer", fx.IDP, "--aws", "--now", format_instant(fx.NOW)]
+    args += ["--in-response-to", fx.REQUEST_ID, "--json"]
+    return args + ["--decrypt-key", decrypt_key] if decrypt_key else args
+
+
 def _through_cli(raw: bytes, code: str | None, name_id: str) -> None:
     files = _files()
-    args = [
-        "validate",
-        "--idp-cert",
-        files["idp.crt"],
-        "--issuer",
-        fx.IDP,
-        "--aws",
-        "--now",
-        format_instant(fx.NOW),
-        "--in-response-to",
-        fx.REQUEST_ID,
-        "--decrypt-key",
-        files["sp.key"],
-        "--json",
-        "-",
-    ]
-    if b"Encrypted" not in raw and b"Encrypted" not in _maybe_decoded(raw):
-        del args[-4:-2]  # loading (and checking) an RSA key costs ~30 ms: only where there is ciphertext
+    # loading (and checking) an RSA key costs ~30 ms: the SP's key is passed only where there is ciphertext
+    encrypted = b"Encrypted" in raw or b"Encrypted" in _maybe_decoded(raw)
+    args = [*validate_args(files["idp.crt"], files["sp.key"] if encrypted else None), "-"]
     result = CliRunner().invoke(saml_sp, args, input=raw, catch_exceptions=False)
     if code is None:
         assert result.exit_code == 0, f"the CLI refused an accepted case: {result.stderr}"

@@ -15,6 +15,7 @@ import pytest
 
 from saml_core import format_instant
 from tests.attacks import _kit as k
+from tests.attacks import _mirrors
 from tests.sp_adapter import _fixtures as fx
 
 SAML_SP = Path(sys.executable).with_name("saml-sp")
@@ -55,20 +56,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[int, st
     folder = tmp_path_factory.mktemp("cli")
     cert = folder / "idp.crt"
     cert.write_bytes(fx.idp_keys().cert_pem)
-    base = [
-        str(SAML_SP),
-        "validate",
-        "--idp-cert",
-        str(cert),
-        "--issuer",
-        fx.IDP,
-        "--aws",
-        "--now",
-        format_instant(fx.NOW),
-        "--in-response-to",
-        fx.REQUEST_ID,
-        "--json",
-    ]
+    base = [str(SAML_SP), *_mirrors.validate_args(str(cert))]
     procs = {}
     for name, (build, _, _) in CASES.items():
         path = folder / f"{name}.in"
