@@ -17,7 +17,6 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from saml_core import DecryptionPolicy
 from saml_core import KeyPair
 from saml_core import SAMLError
 from saml_core import SignaturePolicy
@@ -203,9 +202,8 @@ def _verify_encrypted(
 
 def _decrypt(container: Element, policy: Policy, keys: Sequence[KeyPair]) -> Element:
     """R36-R40: one generic error for every failure; a DTD in the plaintext keeps its own code (R39)."""
-    decryption_policy = DecryptionPolicy(allow_cbc=policy.allow_aes_cbc, allow_rsa_1_5=policy.allow_rsa_1_5)
     try:
-        return decrypt_element(container, list(keys), policy=decryption_policy)
+        return decrypt_element(container, list(keys), policy=policy.decryption_policy())
     except DecryptionFailed as exc:
         raise DecryptionError(detail=exc.detail) from None
     except DTDForbidden as exc:

@@ -192,7 +192,7 @@ def check_subject(
         raise SubjectConfirmationInvalid("the Assertion must have exactly one Subject")
     recipients, skew = policy.recipients, policy.clock_skew
     parts = children_by_tag(subject)
-    name_id = _name_id(parts, decrypt_keys, policy.audiences)
+    name_id = _name_id(parts, decrypt_keys, policy)
     confirmations = _group(parts, _SAML_SUBJECT_CONFIRMATION)
     if len(confirmations) != 1:
         raise SubjectConfirmationInvalid(
@@ -226,16 +226,15 @@ def check_subject(
     return Subject(name_id[0], name_id[1], recipient, data.get("InResponseTo"), not_on_or_after)
 
 
-def _name_id(
-    subject: Children, decrypt_keys: Sequence[KeyPair], audiences: Sequence[str]
-) -> tuple[str, str | None]:
-    """R45, R41: exactly one NameID, or one EncryptedID that decrypts to exactly one NameID; non-empty.
-    H15: an SPNameQualifier, when present, names one of our audiences."""
+def _name_id(subject: Children, decrypt_keys: Sequence[KeyPair], policy: Policy) -> tuple[str, str | None]:
+    """R45, R41: exactly one NameID, or one EncryptedID that decrypts to exactly one NameID under the policy's
+    algorithms (R36, R37); non-empty. H15: an SPNameQualifier, when present, names one of our audiences."""
+    audiences = policy.audiences
     plain = _group(subject, _SAML_NAME_ID)
     encrypted = _group(subject, _SAML_ENCRYPTED_ID)
     if len(plain) + len(encrypted) != 1:
         raise SubjectConfirmationInvalid("the Subject must have exactly one NameID")
-    node = plain[0] if plain else _decrypt_name_id(encrypted[0], decrypt_keys)
+    node = plain[0] if plain else _decrypt_name_id(encrypted[0], decrypt_keys, policy)
     value = text_of(node)
     if not value.strip():
         raise SubjectConfirmationInvalid("the NameID is empty")
@@ -245,9 +244,9 @@ def _name_id(
     return value, node.get("Format")
 
 
-def _decrypt_name_id(encrypted: Element, keys: Sequence[KeyPair]) -> Element:
+def _decrypt_name_id(encrypted: Element, keys: Sequence[KeyPair], policy: Policy) -> Element:
     try:
-        node = decrypt_element(encrypted, list(keys))
+        node = decrypt_element(encrypted, list(keys), policy=policy.decryption_policy())
     except SAMLError as exc:
         raise DecryptionError(detail=f"EncryptedID: {exc.code}: {exc.detail}") from None
     if node.tag != _SAML_NAME_ID or len(node):

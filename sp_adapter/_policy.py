@@ -6,10 +6,12 @@ Clock skew defaults to 180 s as INTERFACES.md fixes it (SECURITY.md R47 says 120
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from saml_core._xenc import DecryptionPolicy
 from saml_core.errors import ConfigError
 
 from ._aws_rules import PARTITIONS
@@ -20,6 +22,18 @@ from ._aws_rules import valid_provider_uuid
 GENERIC_MAX_SIZE = 256 * 1024
 AWS_MAX_SIZE = 100_000
 MAX_CLOCK_SKEW = 600
+MAX_AGE_LIMIT = 100 * 365 * 24 * 3600
+"""The largest ``max_age`` (a century, the headroom every "now" has: no date arithmetic can overflow)."""
+
+
+def _whole(value: object) -> bool:
+    """An int, not a bool: a float, a NaN or True would pass a range check and break date arithmetic."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+@functools.lru_cache(maxsize=4)
+def _decryption_policy(allow_cbc: bool, allow_rsa_1_5: bool) -> DecryptionPolicy:
+    return DecryptionPolicy(allow_cbc=allow_cbc, allow_rsa_1_5=allow_rsa_1_5)
 
 
 def _strings(value: Iterable[str] | str | None, what: str) -> tuple[str, ...]:
@@ -87,14 +101,18 @@ class Policy:
             raise ConfigError("the policy needs at least one audience (--audience or --aws)")
         if not self.recipients:
             raise ConfigError("the policy needs at least one recipient (--recipient or --aws)")
-        if not 0 <= self.clock_skew <= MAX_CLOCK_SKEW:
-            raise ConfigError(f"clock skew must be 0 to {MAX_CLOCK_SKEW} seconds, not {self.clock_skew}")
-        if not 1024 <= self.min_rsa_bits <= 16384:
-            raise ConfigError(f"min_rsa_bits must be at least 1024, not {self.min_rsa_bits}")
-        if self.max_age is not None and self.max_age <= 0:
-            raise ConfigError("max_age must be positive")
-        if self.max_size <= 0:
-            raise ConfigError("max_size must be positive")
+        if not _whole(self.clock_skew) or not 0 <= self.clock_skew <= MAX_CLOCK_SKEW:
+            raise ConfigError(f"clock skew must be 0 to {MAX_CLOCK_SKEW} seconds, not {self.clock_skew!r}")
+        if not _whole(self.min_rsa_bits) or not 1024 <= self.min_rsa_bits <= 16384:
+            raise ConfigError(f"min_rsa_bits must be 1024 to 16384, not {self.min_rsa_bits!r}")
+        if self.max_age is not None and (not _whole(self.max_age) or not 0 < self.max_age <= MAX_AGE_LIMIT):
+            raise ConfigError(f"max_age must be 1 to {MAX_AGE_LIMIT} seconds, not {self.max_age!r}")
+        if not _whole(self.max_size) or self.max_size <= 0:
+            raise ConfigError(f"max_size must be a positive number of characters, not {self.max_size!r}")
+
+    def decryption_policy(self) -> DecryptionPolicy:
+        """R36, R37 for every decryption under this policy: EncryptedAssertion and EncryptedID alike."""
+        return _decryption_policy(self.allow_aes_cbc, self.allow_rsa_1_5)
 
     @classmethod
     def aws(

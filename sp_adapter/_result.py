@@ -55,7 +55,8 @@ class AwsAttributes:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ValidatedAssertion:
-    """A response that passed every gate of SECURITY.md section 1.0; every value came from a verified node."""
+    """A response that passed every gate of SECURITY.md section 1.0. Every value came from a verified node,
+    except ``response_id`` when only the Assertion is signed (see there) and ``saml_response_b64``."""
 
     issuer: str
     """The Assertion Issuer: the trusted entity whose key verified."""
@@ -78,7 +79,11 @@ class ValidatedAssertion:
     aws: AwsAttributes | None
     """The AWS attributes; None when the assertion carries no AWS Role attribute."""
     assertion_id: str
+    """Assertion/@ID (signed: the Assertion's signature always covers it)."""
     response_id: str
+    """Response/@ID. Signed only when the Response is signed: with only the Assertion signed, the Response
+    envelope is unauthenticated (R32) and so is this value. The replay cache records it after the signed
+    Assertion ID; never treat it as evidence of anything."""
     saml_response_b64: str
     """The base64 as received (or of the exact raw bytes): what goes to STS, never re-serialised (R59)."""
     replay_checked: bool

@@ -22,6 +22,8 @@ from saml_core import SAMLError
 from saml_core import ensure_aware
 from saml_core import parse_xml
 from saml_core import utcnow
+from saml_core._time import in_now_range
+from saml_core._time import now_range_text
 
 from ._aws_rules import check_aws_attributes
 from ._checks_attributes import ATTRIBUTE_STATEMENT
@@ -86,7 +88,9 @@ def validate_response(
 ) -> ValidatedAssertion:
     """Validate a SAML Response (base64 str/bytes as POSTed, or raw XML bytes); return it or raise.
 
-    Raises ``ValidationError`` (``.code``, ``.aws_error``) at the first gate that fails.
+    Raises ``ValidationError`` (``.code``, ``.aws_error``) at the first gate that fails. A bad argument is a
+    programming error instead: ``TypeError`` for the wrong types or a naive ``now``, ``ValueError`` for a
+    ``now`` outside 1971..9899 (the range every skew and max_age sum stays inside).
     """
     if not isinstance(trust, Trust) or not isinstance(policy, Policy):
         raise TypeError("validate_response needs a Trust and a Policy")
@@ -94,6 +98,8 @@ def validate_response(
         moment = ensure_aware(now) if now is not None else utcnow()
     except ValueError:
         raise TypeError("now must be a timezone-aware datetime") from None
+    if not in_now_range(moment):  # every skew and max_age sum then stays inside datetime's range
+        raise ValueError(f"now must lie {now_range_text()}")
     try:
         return _run(data, trust, policy, moment, request_id, replay_cache, tuple(decrypt_keys))
     except SAMLError as error:

@@ -9,6 +9,7 @@ import pytest
 from saml_core.errors import ConfigError
 from sp_adapter import Policy
 from sp_adapter._aws_rules import PARTITIONS
+from sp_adapter._policy import MAX_AGE_LIMIT
 
 UUID = "A1B2C3D4E5F6G7H8I9J0KL"
 
@@ -101,6 +102,16 @@ def test_aws_overrides() -> None:
         pytest.param(lambda: Policy.aws(clock_skew=-1), id="negative-skew"),
         pytest.param(lambda: Policy.aws(min_rsa_bits=512), id="rsa-512"),
         pytest.param(lambda: Policy.aws(max_age=0), id="zero-max-age"),
+        # a value a range check lets through but date arithmetic cannot take (red-team finding F2)
+        pytest.param(lambda: Policy.aws(max_age=10**13), id="max-age-beyond-a-century"),
+        pytest.param(lambda: Policy.aws(max_age=float("inf")), id="infinite-max-age"),
+        pytest.param(lambda: Policy.aws(max_age=float("nan")), id="nan-max-age"),
+        pytest.param(lambda: Policy.aws(max_age=300.5), id="fractional-max-age"),
+        pytest.param(lambda: Policy.aws(max_age=True), id="bool-max-age"),
+        pytest.param(lambda: Policy.aws(clock_skew=0.5), id="fractional-skew"),
+        pytest.param(lambda: Policy.aws(clock_skew=float("nan")), id="nan-skew"),
+        pytest.param(lambda: Policy.aws(min_rsa_bits=2048.0), id="float-rsa-bits"),
+        pytest.param(lambda: Policy.aws(max_size=float("inf")), id="infinite-max-size"),
         pytest.param(lambda: Policy(audiences=[], recipients=["r"]), id="no-audience"),
         pytest.param(lambda: Policy(audiences=["a"], recipients=[]), id="no-recipient"),
         pytest.param(lambda: Policy(audiences=[1], recipients=["r"]), id="non-string"),  # type: ignore[list-item]
@@ -115,6 +126,18 @@ def test_bad_settings_are_configuration_errors(build: object) -> None:
 def test_skew_bounds_are_inclusive() -> None:
     assert Policy.aws(clock_skew=0).clock_skew == 0
     assert Policy.aws(clock_skew=600).clock_skew == 600
+
+
+def test_max_age_bounds_are_inclusive() -> None:
+    assert Policy.aws(max_age=1).max_age == 1
+    assert Policy.aws(max_age=MAX_AGE_LIMIT).max_age == MAX_AGE_LIMIT
+
+
+def test_decryption_policy_follows_the_switches() -> None:
+    assert Policy.aws().decryption_policy().allow_cbc is True
+    assert Policy.aws().decryption_policy().allow_rsa_1_5 is False
+    strict = Policy.aws(allow_aes_cbc=False, allow_rsa_1_5=True).decryption_policy()
+    assert (strict.allow_cbc, strict.allow_rsa_1_5) == (False, True)
 
 
 def test_a_single_string_is_one_audience() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+from datetime import UTC
+from datetime import datetime
 from datetime import timedelta
 
 import pytest
@@ -12,6 +14,8 @@ from lxml import etree
 from saml_core import NS
 from saml_core import KeyPair
 from saml_core import SAMLError
+from saml_core._time import EARLIEST_NOW
+from saml_core._time import LATEST_NOW
 from saml_core.constants import BlockCipher
 from saml_core.constants import DigestMethod
 from saml_core.constants import SignatureMethod
@@ -19,6 +23,7 @@ from sp_adapter import Policy
 from sp_adapter import ValidatedAssertion
 from sp_adapter import ValidationError
 from sp_adapter import validate_response
+from sp_adapter._policy import MAX_AGE_LIMIT
 from tests.sp_adapter import _fixtures as fx
 
 
@@ -260,6 +265,24 @@ def test_utf8_bom_and_declaration_are_accepted() -> None:
 def test_now_must_be_aware() -> None:
     with pytest.raises(TypeError):
         validate(fx.f0("RA"), now=fx.NOW.replace(tzinfo=None))
+
+
+@pytest.mark.parametrize(
+    "now",
+    [datetime.min.replace(tzinfo=UTC), datetime(1970, 12, 31, tzinfo=UTC), datetime.max.replace(tzinfo=UTC)],
+)
+def test_now_outside_the_supported_range_is_refused_before_any_date_arithmetic(now: datetime) -> None:
+    """Red-team finding F2: datetime.min as ``now`` overflowed in ``now - skew`` (OverflowError escaped)."""
+    with pytest.raises(ValueError, match=r"^now must lie from 1971-01-01T00:00:00Z to 9899-12-31T23:59:59Z$"):
+        validate(fx.f0("RA"), now=now)
+
+
+def test_the_largest_max_age_and_the_range_ends_still_validate() -> None:
+    """The bounds that keep date arithmetic in range are themselves usable (no overflow at the edges)."""
+    policy = fx.aws_policy(max_age=MAX_AGE_LIMIT)
+    assert validate(fx.f0("RA"), policy=policy).name_id == fx.NAME_ID
+    for now in (EARLIEST_NOW, LATEST_NOW):
+        assert rejected(fx.f0("RA"), now=now, policy=policy).code in ("expired", "not_yet_valid")
 
 
 def test_every_error_is_a_validation_error_with_the_core_code() -> None:

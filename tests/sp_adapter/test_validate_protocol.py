@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from lxml import etree
 
 from saml_core import NS
@@ -463,3 +464,26 @@ def test_r41_encrypted_name_id_is_decrypted() -> None:
     assert b"EncryptedID" in xml and fx.NAME_ID.encode() not in xml
     assert validate(xml, decrypt_keys=[fx.sp_keys()]).name_id == fx.NAME_ID
     assert code(xml) == "decryption_failed"
+
+
+@pytest.mark.parametrize("cipher", ["AES128_CBC", "AES256_CBC"])
+def test_r37_encrypted_name_id_obeys_the_cbc_switch(cipher: str) -> None:
+    """R37/R41: an EncryptedID decrypts under the policy's algorithms, as an EncryptedAssertion does; a
+    decryption that ignored Policy(allow_aes_cbc=False) accepted a CBC EncryptedID (red-team finding F1)."""
+    from saml_core import encrypt_element
+    from saml_core.constants import BlockCipher
+
+    def encrypt_name_id(tree: etree._Element) -> None:
+        name_id = find(tree, NS.saml("NameID"))
+        wrapper = etree.Element(NS.saml("EncryptedID"))
+        wrapper.append(encrypt_element(name_id, fx.sp_keys().trusted, cipher=BlockCipher[cipher]))
+        name_id.getparent().replace(name_id, wrapper)  # type: ignore[union-attr]
+
+    xml = signed(encrypt_name_id)
+    keys = [fx.sp_keys()]
+    assert (
+        validate(xml, decrypt_keys=keys).name_id == fx.NAME_ID
+    )  # CBC is allowed by default (AWS decrypts it)
+    refused = fx.rejected(xml, decrypt_keys=keys, policy=fx.aws_policy(allow_aes_cbc=False))
+    assert refused.code == "decryption_failed"
+    assert "EncryptedID" in (refused.detail or "") and "CBC" in (refused.detail or "")
