@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from saml_core._xenc import DecryptionPolicy
+from saml_core import DecryptionPolicy
 from saml_core.errors import ConfigError
 
 from ._aws_rules import PARTITIONS
