@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import stat
 import subprocess
@@ -43,6 +42,13 @@ def serve(*args: str, cwd: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]
         yield f"http://127.0.0.1:{port}", proc
     finally:
         stop_process(proc)
+
+
+def serve_refused(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``saml-idp serve ARGS`` that is expected to stop at once (stderr on a pipe: the JSON error form)."""
+    return subprocess.run(
+        [SAML_IDP, "serve", *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 def _aws_sign_in(url: str, user: str, password: str, role: str) -> tuple[str, dict[str, str]]:
@@ -194,14 +200,7 @@ def test_bad_config_is_a_one_line_error_and_exit_2(tmp_path: Path, content: str 
         (tmp_path / "idp.toml").symlink_to("/dev/zero")
     elif content is not None:
         (tmp_path / "idp.toml").write_text(content)
-    done = subprocess.run(
-        [SAML_IDP, "serve", "--config", "idp.toml", "--port", str(free_port())],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ},
-    )
+    done = serve_refused("--config", "idp.toml", "--port", str(free_port()), cwd=tmp_path)
     assert done.returncode == 2
     assert needle in done.stderr
     assert "Traceback" not in done.stderr
@@ -210,13 +209,7 @@ def test_bad_config_is_a_one_line_error_and_exit_2(tmp_path: Path, content: str 
 
 def test_serve_errors_are_one_json_object_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
     # "saml-idp serve: cannot read ..." used to be plain text even on a pipe
-    done = subprocess.run(
-        [SAML_IDP, "serve", "--config", "nonexist.toml", "--port", str(free_port())],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = serve_refused("--config", "nonexist.toml", "--port", str(free_port()), cwd=tmp_path)
     assert done.returncode == 2
     assert json.loads(done.stderr) == {
         "aws_error": None,
@@ -232,21 +225,8 @@ def test_a_busy_port_is_exit_2_cannot_listen(tmp_path: Path, workers: str) -> No
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        done = subprocess.run(
-            [
-                SAML_IDP,
-                "serve",
-                "--state-dir",
-                str(tmp_path / "s"),
-                "--port",
-                str(port),
-                "--workers",
-                workers,
-            ],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
+        done = serve_refused(
+            "--state-dir", str(tmp_path / "s"), "--port", str(port), "--workers", workers, cwd=tmp_path
         )
     assert done.returncode == 2, done.stderr
     error = json.loads(done.stderr)
