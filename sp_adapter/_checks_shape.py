@@ -1,7 +1,8 @@
 """Gate 3: the shape of the response before any signature is looked at (SECURITY.md R7, R10-R16).
 
-Order inside the gate: root (R11), IDs (R12), exactly one assertion and no Advice (R13), signature
-positions (R14, R16), SAML-level caps (R7), schema and Version (R10), a signature is present (R15).
+Order inside the gate: root (R11), IDs (R12), exactly one assertion and no Advice (R13), no generic
+saml:Statement (R10), signature positions (R14, R16), SAML-level caps (R7), schema and Version (R10), a
+signature is present (R15).
 The whole-document scans here (``iter``) can only reject; nothing read here is trusted later.
 """
 
@@ -27,11 +28,13 @@ RESPONSE = NS.samlp("Response")
 ASSERTION = NS.saml("Assertion")
 ENCRYPTED_ASSERTION = NS.saml("EncryptedAssertion")
 ADVICE = NS.saml("Advice")
+STATEMENT = NS.saml("Statement")
 ISSUER = NS.saml("Issuer")
 SIGNATURE = NS.ds("Signature")
 ATTRIBUTE = NS.saml("Attribute")
 ATTRIBUTE_VALUE = NS.saml("AttributeValue")
 AUDIENCE = NS.saml("Audience")
+XSI_TYPE = f"{{{NS.XSI}}}type"
 
 MAX_ATTRIBUTES = 256
 MAX_ATTRIBUTE_VALUES = 1000
@@ -62,6 +65,7 @@ def check_shape(root: Element, *, require_signed_assertion: bool) -> Shape:
     ids = frozenset(id_map)
     found = _StructuralNodes(root)
     single = _single_assertion(root, found)
+    _no_generic_statements(found.statements)
     response_signature = _placed_signature(root)
     is_plain = single.tag == ASSERTION
     assertion_signature = _placed_signature(single) if is_plain else None
@@ -86,18 +90,22 @@ def check_shape(root: Element, *, require_signed_assertion: bool) -> Shape:
 
 
 class _StructuralNodes:
-    """Every Assertion, EncryptedAssertion, Advice, ds:Signature, Attribute and Audience in a document, found
-    by one C-level walk (lxml filters the tags), in document order. Positions only, never identity."""
+    """Every Assertion, EncryptedAssertion, Advice, generic Statement, ds:Signature, Attribute and Audience in
+    a document, found by one C-level walk (lxml filters the tags), in document order. Positions only, never
+    identity."""
 
-    __slots__ = ("advice", "assertions", "attributes", "audiences", "signatures")
+    __slots__ = ("advice", "assertions", "attributes", "audiences", "signatures", "statements")
 
     def __init__(self, root: Element) -> None:
         self.assertions: list[Element] = []
         self.advice: list[Element] = []
         self.signatures: list[Element] = []
         self.attributes: list[Element] = []
+        self.statements: list[Element] = []
         self.audiences = 0
-        for node in root.iter(ASSERTION, ENCRYPTED_ASSERTION, ADVICE, SIGNATURE, ATTRIBUTE, AUDIENCE):
+        for node in root.iter(
+            ASSERTION, ENCRYPTED_ASSERTION, ADVICE, STATEMENT, SIGNATURE, ATTRIBUTE, AUDIENCE
+        ):
             tag = node.tag
             if tag == SIGNATURE:
                 self.signatures.append(node)
@@ -107,6 +115,8 @@ class _StructuralNodes:
                 self.audiences += 1
             elif tag == ADVICE:
                 self.advice.append(node)
+            elif tag == STATEMENT:
+                self.statements.append(node)
             else:
                 self.assertions.append(node)
 
@@ -125,6 +135,7 @@ def check_decrypted_shape(assertion: Element, outer_ids: frozenset[str]) -> Elem
             f"duplicate ID {sorted(clash)[0][:80]!r} across the response and the assertion"
         )
     _no_nested_assertions(assertion)
+    _no_generic_statements(list(assertion.iter(STATEMENT)))
     signature = _placed_signature(assertion)
     _check_signature_positions(list(assertion.iter(SIGNATURE)), (signature,))
     check_saml_caps(assertion)
@@ -144,6 +155,19 @@ def _single_assertion(root: Element, found: _StructuralNodes) -> Element:
     if found.advice:
         raise AssertionCount("saml:Advice is not accepted (it can smuggle assertions)", found=1)
     return assertions[0]
+
+
+def _no_generic_statements(statements: list[Element]) -> None:
+    """R10: a generic saml:Statement is schema-valid only through its xsi:type, which this validator never
+    interprets; a reader that unmarshals by xsi:type (OpenSAML, so AWS STS) would take
+    ``<saml:Statement xsi:type="saml:AttributeStatementType">`` for an AttributeStatement whose Roles we never
+    saw. Refused, like Advice, so the two readings cannot differ."""
+    if statements:
+        kind = statements[0].get(XSI_TYPE) or "no xsi:type"
+        raise MalformedMessage(
+            f"a generic saml:Statement ({kind[:120]!r}) is not accepted; an IdP must write the statement's"
+            " own element (saml:AuthnStatement, saml:AttributeStatement)"
+        )
 
 
 def _no_nested_assertions(assertion: Element) -> None:

@@ -207,6 +207,41 @@ def test_r13_advice_is_refused_even_when_signed() -> None:
     assert code(fx.serialize(response)) == "assertion_count"
 
 
+_PASSWORD_CLASS = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+
+
+def _with_generic_statement(xsi_type: str) -> etree._Element:
+    """F0 plus ``<saml:Statement xsi:type=...>`` in the Assertion; for AttributeStatementType it carries
+    the EVIL Role, which a reader that unmarshals by xsi:type (OpenSAML, so AWS STS) would see, and we not."""
+    response = fx.build_response()
+    statement = etree.SubElement(fx.assertion_of(response), NS.saml("Statement"))
+    statement.set(f"{{{NS.XSI}}}type", xsi_type)
+    if xsi_type == "saml:AttributeStatementType":
+        fx.add_attribute(statement, "https://aws.amazon.com/SAML/Attributes/Role", [fx.EVIL_ROLE])
+    else:
+        statement.set("AuthnInstant", fx.assertion_of(response).get("IssueInstant", ""))
+        context = etree.SubElement(statement, NS.saml("AuthnContext"))
+        etree.SubElement(context, NS.saml("AuthnContextClassRef")).text = _PASSWORD_CLASS
+    return response
+
+
+@pytest.mark.parametrize("xsi_type", ["saml:AttributeStatementType", "saml:AuthnStatementType"])
+@pytest.mark.parametrize("variant", ["A", "RA", "ERA"])
+def test_r10_statement_smuggled_by_xsi_type_is_refused(xsi_type: str, variant: str) -> None:
+    from saml_core import validate_schema
+
+    response = _with_generic_statement(xsi_type)
+    validate_schema(response, "protocol")  # schema-valid: only our own rule can refuse it
+    fx.sign_variant(response, variant)
+    with pytest.raises(ValidationError) as caught:
+        validate(fx.serialize(response))
+    # inside an EncryptedAssertion every plaintext fault is decryption_failed (R39), with the reason in detail
+    assert caught.value.code == ("decryption_failed" if "E" in variant else "malformed_xml")
+    assert "generic saml:Statement" in caught.value.detail
+    # the twin: the same response without the generic Statement is accepted
+    assert validate(fx.f0(variant)).aws.roles
+
+
 def test_r14_signature_outside_the_two_places_is_refused() -> None:
     def copy_signature_into_status(tree: etree._Element) -> None:
         signature = fx.assertion_of(tree).find(NS.ds("Signature"))
