@@ -99,10 +99,15 @@ def make_evil(assertion: Element) -> None:
                 if name_id.tag == NS.saml("NameID"):
                     name_id.text = EVIL_NAME_ID
         if node.tag == NS.saml("AttributeStatement"):
-            for attribute in node:
-                if attribute.get("Name") == AWS_ROLE:
-                    for value in attribute:
-                        value.text = _admin_role(value.text or "")
+            make_roles_evil(node)
+
+
+def make_roles_evil(statement: Element) -> None:
+    """Every Role value among ``statement``'s Attribute children names the Admin role instead."""
+    for attribute in statement:
+        if attribute.get("Name") == AWS_ROLE:
+            for value in attribute:
+                value.text = _admin_role(value.text or "")
 
 
 def _admin_role(pair: str) -> str:

@@ -29,6 +29,7 @@ from ._fault import Draft
 from ._fault import Fault
 from ._fault import child
 from ._fault import make_evil
+from ._fault import make_roles_evil
 
 WRONG_AUDIENCE = "https://wrong-audience.example.test/"
 WRONG_RECIPIENT = "https://wrong-recipient.example.test/saml"
@@ -119,6 +120,23 @@ def _advice_assertion(draft: Draft) -> None:
     advice = etree.Element(NS.saml("Advice"))
     advice.append(evil)
     child(assertion, NS.saml("Conditions"), "advice-assertion").addnext(advice)
+
+
+def _statement_by_xsi_type(draft: Draft) -> None:
+    """A copy of the AttributeStatement with the EVIL Role, written as a generic ``saml:Statement`` whose
+    xsi:type is AttributeStatementType, after the genuine one; then the Assertion is signed. Schema-valid; a
+    reader that unmarshals by xsi:type (OpenSAML) sees two AttributeStatements, one that reads by element
+    name sees one (R10)."""
+    assertion = draft.plain_assertion("statement-by-xsi-type")
+    genuine = child(assertion, NS.saml("AttributeStatement"), "statement-by-xsi-type")
+    prefix = next((p for p, uri in genuine.nsmap.items() if uri == NS.SAML and p), None)
+    if prefix is None:
+        raise IdPError("the statement-by-xsi-type fault needs a prefix bound to the SAML assertion namespace")
+    smuggled = copy.deepcopy(genuine)
+    smuggled.tag = NS.saml("Statement")
+    smuggled.set(f"{{{NS.XSI}}}type", f"{prefix}:AttributeStatementType")
+    make_roles_evil(smuggled)
+    genuine.addnext(smuggled)
 
 
 CONTENT_FAULTS: tuple[Fault, ...] = (
@@ -259,6 +277,12 @@ CONTENT_FAULTS: tuple[Fault, ...] = (
         stage="tree",
         edit_tree=_advice_assertion,
         description="an unsigned EVIL Assertion inside saml:Advice of the signed one (A13, R13)",
+    ),
+    Fault(
+        name="statement-by-xsi-type",
+        stage="tree",
+        edit_tree=_statement_by_xsi_type,
+        description="a generic saml:Statement, xsi:type AttributeStatementType, with the EVIL Role (R10)",
     ),
     Fault(
         name="oversize",
