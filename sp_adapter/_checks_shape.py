@@ -159,7 +159,7 @@ def _single_assertion(root: Element, found: _StructuralNodes) -> Element:
 
 def _no_generic_statements(statements: list[Element]) -> None:
     """R10: a generic saml:Statement is schema-valid only through its xsi:type, which this validator never
-    interprets; a reader that unmarshals by xsi:type (OpenSAML, so AWS STS) would take
+    interprets; a reader that unmarshals by xsi:type (OpenSAML does; AWS STS may) would take
     ``<saml:Statement xsi:type="saml:AttributeStatementType">`` for an AttributeStatement whose Roles we never
     saw. Refused, like Advice, so the two readings cannot differ."""
     if statements:

@@ -212,7 +212,7 @@ _PASSWORD_CLASS = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTrans
 
 def _with_generic_statement(xsi_type: str) -> etree._Element:
     """F0 plus ``<saml:Statement xsi:type=...>`` in the Assertion; for AttributeStatementType it carries
-    the EVIL Role, which a reader that unmarshals by xsi:type (OpenSAML, so AWS STS) would see, and we not."""
+    the EVIL Role, which a reader that unmarshals by xsi:type (OpenSAML; AWS STS may) sees and we do not."""
     response = fx.build_response()
     statement = etree.SubElement(fx.assertion_of(response), NS.saml("Statement"))
     statement.set(f"{{{NS.XSI}}}type", xsi_type)
