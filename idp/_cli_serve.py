@@ -20,6 +20,7 @@ from starlette.applications import Starlette
 
 from saml_core._cli import OneLineErrorsCommand
 from saml_core._cli import cli_errors
+from saml_core._cli import host_port
 from saml_core._cli import listening_socket
 
 from ._embedded import DEFAULT_STATE_DIR
@@ -135,5 +136,5 @@ def _run_workers(sock: socket.socket, host: str, port: int, workers: int, log_le
         log_level=log_level,
         access_log=False,
     )
-    click.echo(f"saml-idp: {workers} workers on http://{host}:{port}", err=True)
+    click.echo(f"saml-idp: {workers} workers on http://{host_port(host, port)}", err=True)
     Multiprocess(config, sockets=[sock]).run()

@@ -134,6 +134,11 @@ def parse_now(text: str, flag: str = "--now") -> datetime:
 # ------------------------------------------------------------------------------------------------ servers
 
 
+def host_port(host: str, port: int) -> str:
+    """``HOST:PORT`` as a URL writes it: an IPv6 address in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def listening_socket(host: str, port: int) -> socket.socket:
     """A bound TCP socket (not yet listening) with TCP_NODELAY, which accepted connections inherit; a host
     or port that cannot be bound is ConfigError "cannot listen on HOST:PORT" (exit 2).
@@ -144,7 +149,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
     exit code 3.
     """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    shown = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    shown = host_port(host, port)
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

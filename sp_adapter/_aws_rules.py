@@ -20,7 +20,6 @@ from types import MappingProxyType
 from saml_core.aws import AWS_PARTITIONS
 from saml_core.aws import arn_length_problem
 from saml_core.aws import signin_recipient
-from saml_core.aws import valid_provider_uuid as valid_provider_uuid
 from saml_core.constants import AWS_PRINCIPAL_TAG_PREFIX
 from saml_core.constants import AWS_ROLE
 from saml_core.constants import AWS_ROLE_SESSION_NAME

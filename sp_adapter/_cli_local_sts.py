@@ -13,6 +13,7 @@ from saml_core import KeyPair
 from saml_core._bounded import read_file
 from saml_core._cli import OneLineErrorsCommand
 from saml_core._cli import cli_errors
+from saml_core._cli import host_port
 from saml_core._cli import listening_socket
 from saml_core.errors import ConfigError
 
@@ -97,8 +98,7 @@ def local_sts_command(host: str, port: int, json_mode: bool | None, **options: A
         )
         sock = listening_socket(host, port)  # TCP_NODELAY; a busy port is ConfigError (exit 2)
     bound_host, bound_port = sock.getsockname()[:2]
-    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-    click.echo(json.dumps({"endpoint_url": f"http://{shown}:{bound_port}"}))
+    click.echo(json.dumps({"endpoint_url": f"http://{host_port(bound_host, bound_port)}"}))
     logging.basicConfig(level=logging.INFO, format="local-sts: %(message)s")
     server = uvicorn.Server(uvicorn.Config(create_local_sts_app(config), log_level="warning", lifespan="off"))
     with sock:

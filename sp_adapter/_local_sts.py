@@ -45,11 +45,12 @@ from saml_core import KeyPair
 from saml_core import SAMLError
 from saml_core import format_instant
 from saml_core import utcnow
+from saml_core._cli import host_port
+from saml_core.aws import valid_provider_uuid
 from saml_core.errors import ConfigError
 
 from . import _local_sts_checks as checks
 from . import _local_sts_sigv4 as sigv4
-from ._aws_rules import valid_provider_uuid
 from ._errors import ValidationError
 from ._local_sts_directory import Directory
 from ._local_sts_wire import API_VERSION
@@ -318,7 +319,7 @@ class LocalSTS:
         if self._socket is None:
             raise RuntimeError("the local STS is not running")
         host, port = self._socket.getsockname()[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host_port(host, port)}"
 
     @property
     def requests_seen(self) -> int:

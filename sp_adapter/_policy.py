@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from saml_core import DecryptionPolicy
+from saml_core.aws import valid_provider_uuid
 from saml_core.errors import ConfigError
 
 from ._aws_rules import PARTITIONS
 from ._aws_rules import AwsRules
 from ._aws_rules import aws_recipients
-from ._aws_rules import valid_provider_uuid
 
 GENERIC_MAX_SIZE = 256 * 1024
 AWS_MAX_SIZE = 100_000
